@@ -1,0 +1,36 @@
+/**
+ * Every attribute and event name this package writes, under one namespace.
+ * The README's tables list the same names.
+ */
+
+/** Span event added to the failing span and to its turn's root, one per finding. */
+export const EVENT_TRIAGE_FAILURE = 'agent_triage.failure';
+
+export const ATTR_TRIAGE_SIGNAL = 'agent_triage.signal';
+export const ATTR_TRIAGE_CLASS = 'agent_triage.class';
+export const ATTR_TRIAGE_SECONDARY_CLASSES = 'agent_triage.class.secondary';
+export const ATTR_TRIAGE_SEVERITY = 'agent_triage.severity';
+export const ATTR_TRIAGE_ACTION = 'agent_triage.action';
+export const ATTR_TRIAGE_REMEDIATION_SURFACE = 'agent_triage.remediation.surface';
+export const ATTR_TRIAGE_REMEDIATION_OWNER = 'agent_triage.remediation.owner';
+export const ATTR_TRIAGE_REMEDIATION_DECISION = 'agent_triage.remediation.decision';
+export const ATTR_TRIAGE_FINGERPRINT = 'agent_triage.fingerprint';
+/** The span the finding concerns (on the root's copy of a step's finding, the step). */
+export const ATTR_TRIAGE_SPAN_ID = 'agent_triage.span_id';
+/** Prefix of the signal-specific facts of a finding, e.g. `agent_triage.detail.transient`. */
+export const ATTR_TRIAGE_DETAIL_PREFIX = 'agent_triage.detail.';
+
+/** Turn-root summary: `ok` or `failed`. A tail-sampling `string_attribute` policy can key on it. */
+export const ATTR_TRIAGE_TURN_OUTCOME = 'agent_triage.turn.outcome';
+/** Turn-root summary: sorted, comma-separated primary classes of the turn's failures. */
+export const ATTR_TRIAGE_FAILURE_CLASSES = 'agent_triage.failure_classes';
+/** Turn-root summary: sorted, comma-separated signals that fired in the turn. */
+export const ATTR_TRIAGE_FAILURE_SIGNALS = 'agent_triage.failure_signals';
+export const ATTR_TRIAGE_FAILURE_COUNT = 'agent_triage.failure_count';
+/** Turn-root summary: `true` when the turn was evicted or truncated before it was seen whole. */
+export const ATTR_TRIAGE_TURN_INCOMPLETE = 'agent_triage.turn.incomplete';
+
+/** Metric label: why a turn was evicted, or where an internal error happened. */
+export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
+/** Metric label: which attribute was malformed. */
+export const ATTR_TRIAGE_ATTRIBUTE = 'agent_triage.attribute';

@@ -1,0 +1,71 @@
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { Finding } from '../engine/finding.js';
+import {
+  ATTR_TRIAGE_ACTION,
+  ATTR_TRIAGE_CLASS,
+  ATTR_TRIAGE_DETAIL_PREFIX,
+  ATTR_TRIAGE_FAILURE_CLASSES,
+  ATTR_TRIAGE_FAILURE_COUNT,
+  ATTR_TRIAGE_FAILURE_SIGNALS,
+  ATTR_TRIAGE_FINGERPRINT,
+  ATTR_TRIAGE_REMEDIATION_DECISION,
+  ATTR_TRIAGE_REMEDIATION_OWNER,
+  ATTR_TRIAGE_REMEDIATION_SURFACE,
+  ATTR_TRIAGE_SECONDARY_CLASSES,
+  ATTR_TRIAGE_SEVERITY,
+  ATTR_TRIAGE_SIGNAL,
+  ATTR_TRIAGE_SPAN_ID,
+  ATTR_TRIAGE_TURN_INCOMPLETE,
+  ATTR_TRIAGE_TURN_OUTCOME,
+  EVENT_TRIAGE_FAILURE,
+} from './attributes.js';
+
+export function findingEvent(finding: Finding, time: HrTime): TimedEvent {
+  const attributes: Attributes = {
+    [ATTR_TRIAGE_SIGNAL]: finding.signal,
+    [ATTR_TRIAGE_CLASS]: finding.class,
+    [ATTR_TRIAGE_SEVERITY]: finding.severity,
+    [ATTR_TRIAGE_ACTION]: finding.action,
+    [ATTR_TRIAGE_REMEDIATION_SURFACE]: finding.remediation.surface,
+    [ATTR_TRIAGE_REMEDIATION_OWNER]: finding.remediation.owner,
+    [ATTR_TRIAGE_REMEDIATION_DECISION]: finding.remediation.decision,
+    [ATTR_TRIAGE_FINGERPRINT]: finding.fingerprint,
+    [ATTR_TRIAGE_SPAN_ID]: finding.spanId,
+  };
+  if (finding.secondaryClasses.length > 0) attributes[ATTR_TRIAGE_SECONDARY_CLASSES] = [...finding.secondaryClasses];
+  for (const [key, value] of Object.entries(finding.details)) {
+    attributes[ATTR_TRIAGE_DETAIL_PREFIX + key] = typeof value === 'object' ? [...value] : value;
+  }
+  return { name: EVENT_TRIAGE_FAILURE, time, attributes, droppedAttributesCount: 0 };
+}
+
+/** The summary written on every turn root, failed or not. */
+export function turnSummaryAttributes(findings: readonly Finding[], incomplete: boolean): Attributes {
+  const attributes: Attributes = { [ATTR_TRIAGE_TURN_OUTCOME]: findings.length > 0 ? 'failed' : 'ok' };
+  if (findings.length > 0) {
+    attributes[ATTR_TRIAGE_FAILURE_CLASSES] = sortedUnique(findings.map(f => f.class));
+    attributes[ATTR_TRIAGE_FAILURE_SIGNALS] = sortedUnique(findings.map(f => f.signal));
+    attributes[ATTR_TRIAGE_FAILURE_COUNT] = findings.length;
+    attributes[ATTR_TRIAGE_SEVERITY] = findings.some(f => f.severity === 'hard') ? 'hard' : 'soft';
+  }
+  if (incomplete) attributes[ATTR_TRIAGE_TURN_INCOMPLETE] = true;
+  return attributes;
+}
+
+function sortedUnique(values: readonly string[]): string {
+  return [...new Set(values)].sort().join(',');
+}
+
+/**
+ * A copy of an ended span with extra events and attributes. The original is
+ * never mutated (it is immutable after end); the copy delegates everything
+ * else, including `spanContext()`, to it through the prototype chain.
+ */
+export function enrichSpan(span: ReadableSpan, events: readonly TimedEvent[], attributes: Attributes = {}): ReadableSpan {
+  if (events.length === 0 && Object.keys(attributes).length === 0) return span;
+  return Object.create(span, {
+    attributes: { value: Object.freeze({ ...span.attributes, ...attributes }), enumerable: true },
+    events: { value: [...span.events, ...events], enumerable: true },
+  }) as ReadableSpan;
+}

@@ -1,0 +1,68 @@
+import { createNoopMeter } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
+import { ATTR_GEN_AI_AGENT_NAME } from '../semconv.js';
+import type { Finding } from '../engine/finding.js';
+import { BoundedLabel, CounterTable } from './counter-table.js';
+import {
+  ATTR_TRIAGE_ATTRIBUTE,
+  ATTR_TRIAGE_CLASS,
+  ATTR_TRIAGE_REASON,
+  ATTR_TRIAGE_SEVERITY,
+  ATTR_TRIAGE_SIGNAL,
+  ATTR_TRIAGE_TURN_OUTCOME,
+} from './attributes.js';
+
+export const METER_NAME = 'otel-agent-triage';
+
+export type TurnOutcome = 'ok' | 'failed';
+export type EvictionReason = 'max_turns' | 'orphan_timeout' | 'shutdown' | 'truncated';
+
+/**
+ * The processor's metrics. Everything is aggregated in plain maps and published
+ * through observable instruments, so the span path never calls the metrics SDK.
+ * Labels come from closed sets, except the agent name, which is bounded.
+ */
+export class TriageMetrics {
+  readonly failures = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME]);
+  readonly turns = new CounterTable([ATTR_GEN_AI_AGENT_NAME, ATTR_TRIAGE_TURN_OUTCOME]);
+  readonly signalErrors = new CounterTable([ATTR_TRIAGE_SIGNAL]);
+  readonly malformed = new CounterTable([ATTR_TRIAGE_ATTRIBUTE]);
+  readonly evicted = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly lateSpans = new CounterTable([]);
+  readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
+  private readonly _agents: BoundedLabel;
+
+  constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
+    this._agents = new BoundedLabel(maxAgentLabels);
+    const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
+    const counter = (name: string, unit: string, description: string, table: CounterTable): void => {
+      meter.createObservableCounter(name, { unit, description }).addCallback(result => {
+        table.observe(result);
+      });
+    };
+    counter('agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
+    counter('agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
+    counter('agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
+    counter('agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
+    counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
+    counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
+    counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
+    meter
+      .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.' })
+      .addCallback(result => {
+        result.observe(inFlight());
+      });
+  }
+
+  agentLabel(agent: string | undefined): string {
+    return this._agents.value(agent);
+  }
+
+  recordFinding(finding: Finding): void {
+    this.failures.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName)]);
+  }
+
+  recordTurn(agent: string | undefined, outcome: TurnOutcome): void {
+    this.turns.add([this.agentLabel(agent), outcome]);
+  }
+}

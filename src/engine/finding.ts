@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type { Remediation } from '../taxonomy/taxonomy.js';
+import type { FindingDetails, Severity, SignalId } from '../signals/signal.js';
+
+/** A signal's report once the engine has stamped it with the signal's identity and defaults. */
+export interface RawFinding {
+  readonly signal: SignalId;
+  readonly severity: Severity;
+  /** The immediate action from the failure-signal table. */
+  readonly action: string;
+  /** The span the finding concerns. */
+  readonly spanId: string;
+  readonly details: FindingDetails;
+}
+
+/** A classified failure: plain data, written to spans, metrics, the scan CLI and callbacks. */
+export interface Finding extends RawFinding {
+  readonly traceId: string;
+  /** The root span of the turn the finding belongs to (where the turn-level events go); undefined when unknown. */
+  readonly turnRootSpanId: string | undefined;
+  readonly class: string;
+  readonly secondaryClasses: readonly string[];
+  readonly remediation: Remediation;
+  /** Stable id of this kind of failure: signal + class + agent + tool. */
+  readonly fingerprint: string;
+  readonly agentName: string | undefined;
+  readonly toolName: string | undefined;
+  /** The turn was evicted or truncated before it could be seen whole. */
+  readonly incomplete: boolean;
+}
+
+export function fingerprintOf(signal: SignalId, classId: string, agent: string | undefined, tool: string | undefined): string {
+  const key = [signal, classId, agent ?? '', tool ?? ''].join('\u0000');
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/** The tool a finding is about, when the signal recorded one. */
+export function toolOf(details: FindingDetails): string | undefined {
+  const tool = details['gen_ai.tool.name'];
+  return typeof tool === 'string' ? tool : undefined;
+}

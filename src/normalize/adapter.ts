@@ -1,0 +1,32 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { AttributeReader } from './attribute-reader.js';
+import type { ConventionId, PlannedToolCall, SpanRole } from './span-view.js';
+
+/** The part of a {@link SpanView} that depends on the instrumentation convention. */
+export interface ConventionFields {
+  readonly role: SpanRole;
+  readonly agentName?: string | undefined;
+  readonly agentVersion?: string | undefined;
+  readonly conversationId?: string | undefined;
+  readonly model?: string | undefined;
+  readonly provider?: string | undefined;
+  readonly toolName?: string | undefined;
+  readonly toolCallId?: string | undefined;
+  readonly argsHash?: string | undefined;
+  readonly resultHash?: string | undefined;
+  readonly inputTokens?: number | undefined;
+  readonly outputTokens?: number | undefined;
+  readonly plannedToolCalls?: readonly PlannedToolCall[] | undefined;
+}
+
+/**
+ * Reads one instrumentation convention. Adapters are tried in order and the
+ * first whose `matches` is true describes the span; convention-independent
+ * facts (ids, times, status, exceptions, HTTP status) are read once elsewhere.
+ */
+export interface ConventionAdapter {
+  readonly id: ConventionId;
+  /** A cheap test, run on every span: does the span carry this convention's keys? */
+  matches(span: ReadableSpan): boolean;
+  read(attributes: AttributeReader, span: ReadableSpan): ConventionFields;
+}

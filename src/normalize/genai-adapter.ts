@@ -1,0 +1,96 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_AGENT_VERSION,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_SYSTEM,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_USAGE_COMPLETION_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_PROMPT_TOKENS,
+  LLM_OPERATIONS,
+  TOOL_OPERATION,
+  TURN_ROOT_OPERATIONS,
+} from '../semconv.js';
+import type { ConventionAdapter, ConventionFields } from './adapter.js';
+import type { AttributeReader } from './attribute-reader.js';
+import { hashAttribute } from './content-hash.js';
+import { plannedCallsFromOutputMessages } from './genai-messages.js';
+import type { SpanRole } from './span-view.js';
+
+/**
+ * OpenTelemetry GenAI semantic conventions, current names first and the
+ * deprecated ones still in the wild (`gen_ai.system`, `prompt_tokens`,
+ * `completion_tokens`) as fallbacks.
+ */
+export const genAiAdapter: ConventionAdapter = {
+  id: 'genai',
+
+  matches(span: ReadableSpan): boolean {
+    const a = span.attributes;
+    return (
+      a[ATTR_GEN_AI_OPERATION_NAME] !== undefined ||
+      a[ATTR_GEN_AI_PROVIDER_NAME] !== undefined ||
+      a[ATTR_GEN_AI_SYSTEM] !== undefined ||
+      a[ATTR_GEN_AI_TOOL_NAME] !== undefined
+    );
+  },
+
+  read(attrs: AttributeReader): ConventionFields {
+    const role = roleOf(attrs);
+    const common = {
+      role,
+      agentName: attrs.string(ATTR_GEN_AI_AGENT_NAME),
+      agentVersion: attrs.string(ATTR_GEN_AI_AGENT_VERSION),
+      conversationId: attrs.string(ATTR_GEN_AI_CONVERSATION_ID),
+      provider: attrs.firstString(ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_SYSTEM),
+      model: attrs.firstString(ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL),
+      inputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
+      outputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
+    };
+    if (role === 'tool_call') {
+      return {
+        ...common,
+        toolName: attrs.string(ATTR_GEN_AI_TOOL_NAME),
+        toolCallId: attrs.string(ATTR_GEN_AI_TOOL_CALL_ID),
+        argsHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS)),
+        resultHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_RESULT)),
+      };
+    }
+    if (role === 'llm_step') {
+      // Planned calls come from LLM steps only: an agent span's own output may
+      // repeat every tool call of the turn.
+      const messages = attrs.json(ATTR_GEN_AI_OUTPUT_MESSAGES);
+      let planned = messages === undefined ? undefined : plannedCallsFromOutputMessages(messages);
+      if (messages !== undefined && planned === undefined) {
+        attrs.malformed.push(ATTR_GEN_AI_OUTPUT_MESSAGES);
+        planned = undefined;
+      }
+      return { ...common, plannedToolCalls: planned };
+    }
+    return common;
+  },
+};
+
+function roleOf(attrs: AttributeReader): SpanRole {
+  const operation = attrs.string(ATTR_GEN_AI_OPERATION_NAME);
+  if (operation !== undefined) {
+    if (TURN_ROOT_OPERATIONS.has(operation)) return 'turn_root';
+    if (LLM_OPERATIONS.has(operation)) return 'llm_step';
+    if (operation === TOOL_OPERATION) return 'tool_call';
+    return 'other';
+  }
+  // Instrumentations that predate `gen_ai.operation.name` still name a tool or a provider.
+  if (attrs.has(ATTR_GEN_AI_TOOL_NAME)) return 'tool_call';
+  if (attrs.has(ATTR_GEN_AI_PROVIDER_NAME) || attrs.has(ATTR_GEN_AI_SYSTEM)) return 'llm_step';
+  return 'other';
+}

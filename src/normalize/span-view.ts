@@ -1,0 +1,79 @@
+/**
+ * The convention-neutral view of one span that every signal reads.
+ *
+ * Adapters (one per instrumentation convention) produce it; signals never look
+ * at raw attribute names, so a new convention plugs in without touching them.
+ */
+
+/** What part an agent span plays in a turn. */
+export type SpanRole = 'turn_root' | 'llm_step' | 'tool_call' | 'other';
+
+/** The instrumentation conventions an adapter can recognise. */
+export type ConventionId = 'genai' | 'openinference' | 'ai_sdk' | 'openllmetry' | 'none';
+
+/** A tool call an LLM step asked for in its output. */
+export interface PlannedToolCall {
+  readonly id: string | undefined;
+  readonly name: string;
+  readonly argsHash: string | undefined;
+}
+
+export type SpanOutcome = 'ok' | 'error' | 'unset';
+
+export interface SpanView {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  /** True when the span has no parent in this process (no parent, or a remote one). */
+  readonly isLocalRoot: boolean;
+  readonly name: string;
+  readonly convention: ConventionId;
+  readonly role: SpanRole;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly durationMs: number;
+  readonly serviceName: string | undefined;
+  readonly agentName: string | undefined;
+  readonly agentVersion: string | undefined;
+  readonly conversationId: string | undefined;
+  readonly model: string | undefined;
+  readonly provider: string | undefined;
+  readonly toolName: string | undefined;
+  readonly toolCallId: string | undefined;
+  /** `sha256:<hex>` of the canonical JSON of the tool arguments, when captured. */
+  readonly argsHash: string | undefined;
+  /** `sha256:<hex>` of the canonical JSON of the tool result, when captured. */
+  readonly resultHash: string | undefined;
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+  readonly status: SpanOutcome;
+  readonly statusMessage: string | undefined;
+  readonly errorType: string | undefined;
+  readonly httpStatusCode: number | undefined;
+  /** `exception.type` of the first `exception` event, if any. */
+  readonly exceptionType: string | undefined;
+  readonly exceptionMessage: string | undefined;
+  /** Tool calls this LLM step planned (empty for other roles). */
+  readonly plannedToolCalls: readonly PlannedToolCall[];
+  /** Attributes that were present but unusable (wrong type, unparseable, too large). */
+  readonly malformed: readonly string[];
+}
+
+/** HTTP status codes that mean the provider failed the call (server error or throttling). */
+export function isProviderFailureStatus(code: number | undefined): boolean {
+  return code !== undefined && (code >= 500 || code === 429);
+}
+
+/**
+ * True when the span reports a failure in any of the ways instrumentations do:
+ * status ERROR, `error.type`, an `exception` event on a span not explicitly OK,
+ * or a server-error/throttling HTTP status. Libraries set different subsets.
+ */
+export function isFailed(view: SpanView): boolean {
+  return (
+    view.status === 'error' ||
+    view.errorType !== undefined ||
+    (view.exceptionType !== undefined && view.status !== 'ok') ||
+    isProviderFailureStatus(view.httpStatusCode)
+  );
+}

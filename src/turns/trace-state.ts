@@ -1,0 +1,109 @@
+import type { RawFinding } from '../engine/finding.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { SpanView } from '../normalize/span-view.js';
+import type { StepSummary } from './turn-view.js';
+
+/**
+ * What a trace remembers about one span: its parent link and, once ended, a
+ * compact step summary and its span-level findings. Never the span itself.
+ */
+export interface SpanNode {
+  readonly spanId: string;
+  parentId: string | undefined;
+  isTurnRoot: boolean;
+  isLocalRoot: boolean;
+  ended: boolean;
+  /** True for LLM steps, tool calls and turn roots. */
+  isAgentSpan: boolean;
+  agentName: string | undefined;
+  agentVersion: string | undefined;
+  conversationId: string | undefined;
+  step: StepSummary | undefined;
+  findings: RawFinding[] | undefined;
+  /** Set once the node's turn is decided: the root span id of that turn. */
+  decidedBy: string | undefined;
+}
+
+/** A turn root that has ended and waits for its decision (late children, decision wait). */
+export interface HeldRoot {
+  readonly span: ReadableSpan;
+  readonly view: SpanView;
+  readonly deadlineMs: number;
+}
+
+export class TraceState {
+  readonly nodes = new Map<string, SpanNode>();
+  readonly held = new Map<string, HeldRoot>();
+  truncated = false;
+  lastActivityMs: number;
+  readonly traceId: string;
+
+  constructor(traceId: string, nowMs: number) {
+    this.traceId = traceId;
+    this.lastActivityMs = nowMs;
+  }
+
+  /**
+   * The turn a node belongs to: the nearest ancestor that is a turn root, a
+   * decided turn (the node is late), or the top-most ancestor known here.
+   * Bounded by the node count, so a parent cycle in bad input cannot loop.
+   */
+  ownerOf(node: SpanNode): { kind: 'turn' | 'decided' | 'top'; id: string } {
+    let current = node;
+    for (let hops = 0; hops <= this.nodes.size; hops++) {
+      const parentId = current.parentId;
+      const parent = parentId === undefined ? undefined : this.nodes.get(parentId);
+      if (!parent) return { kind: 'top', id: current.spanId };
+      if (parent.decidedBy !== undefined) return { kind: 'decided', id: parent.decidedBy };
+      if (parent.isTurnRoot) return { kind: 'turn', id: parent.spanId };
+      current = parent;
+    }
+    return { kind: 'top', id: current.spanId };
+  }
+
+  /** Undecided nodes whose turn is `root` (the root itself included). */
+  membersOf(root: SpanNode): SpanNode[] {
+    const members: SpanNode[] = [];
+    for (const node of this.nodes.values()) {
+      if (node.decidedBy !== undefined) continue;
+      if (node === root) {
+        members.push(node);
+        continue;
+      }
+      const owner = this.ownerOf(node);
+      if (owner.kind !== 'decided' && owner.id === root.spanId) members.push(node);
+    }
+    return members;
+  }
+
+  hasOpenMembers(root: SpanNode): boolean {
+    return this.membersOf(root).some(node => !node.ended);
+  }
+
+  /** Nothing left to decide: no held root, no open span, no undecided agent span. */
+  isSettled(): boolean {
+    if (this.held.size > 0) return false;
+    for (const node of this.nodes.values()) {
+      if (node.decidedBy !== undefined) continue;
+      if (!node.ended || node.isAgentSpan) return false;
+    }
+    return true;
+  }
+}
+
+export function newNode(spanId: string, parentId: string | undefined): SpanNode {
+  return {
+    spanId,
+    parentId,
+    isTurnRoot: false,
+    isLocalRoot: parentId === undefined,
+    ended: false,
+    isAgentSpan: false,
+    agentName: undefined,
+    agentVersion: undefined,
+    conversationId: undefined,
+    step: undefined,
+    findings: undefined,
+    decidedBy: undefined,
+  };
+}

@@ -1,0 +1,329 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { RawFinding } from '../engine/finding.js';
+import type { EvictionReason } from '../emit/triage-metrics.js';
+import { isFailed } from '../normalize/span-view.js';
+import type { SpanView } from '../normalize/span-view.js';
+import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_AGENT_VERSION, ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_OPERATION_NAME, TURN_ROOT_OPERATIONS } from '../semconv.js';
+import { TraceState, newNode } from './trace-state.js';
+import type { SpanNode } from './trace-state.js';
+import type { StepSummary, TurnView } from './turn-view.js';
+
+export interface AssemblerLimits {
+  readonly maxTurnsInFlight: number;
+  readonly maxSpansPerTurn: number;
+  readonly rootGraceMs: number;
+  readonly decisionWaitMs: number;
+  readonly orphanTimeoutMs: number;
+}
+
+/** A turn ready for turn-level signals, with the root span to enrich when it has ended. */
+export interface AssembledTurn extends TurnView {
+  readonly rootSpan: ReadableSpan | undefined;
+  /** Span-level findings of the turn's spans, already written on those spans. */
+  readonly spanFindings: readonly RawFinding[];
+  /** True when the root was a real turn root (`invoke_agent`...), not a local root that held agent spans. */
+  readonly rootIsAgent: boolean;
+  readonly evictionReason: EvictionReason | undefined;
+}
+
+export interface AssemblerHooks {
+  /** A turn is decided. Its root span, if present, must be forwarded by the hook. */
+  onTurn(turn: AssembledTurn): void;
+  /**
+   * An agent span that cannot join a turn: it ended after its turn was decided
+   * (`late`) or its trace hit `maxSpansPerTurn` (`truncated`). Its findings are
+   * final now.
+   */
+  onStraySpan(
+    view: SpanView,
+    findings: readonly RawFinding[],
+    reason: 'late' | 'truncated',
+    turn: { rootSpanId: string; agentName: string | undefined } | undefined,
+  ): void;
+  /** A local root that turned out to hold no agent span: forward it unchanged. */
+  forward(span: ReadableSpan): void;
+  onEvicted(reason: EvictionReason): void;
+  onInternalError(error: unknown): void;
+}
+
+/**
+ * Groups agent spans into turns as they stream past, keeping per trace only
+ * span links and compact step summaries. A turn is decided when its root ends
+ * (held up to `rootGraceMs` while children are still open, or `decisionWaitMs`
+ * when spans arrive out of order); traces idle for `orphanTimeoutMs` or pushed
+ * out by `maxTurnsInFlight` are decided on what they have, marked incomplete.
+ */
+export class TurnAssembler {
+  private readonly _states = new Map<string, TraceState>();
+  private readonly _limits: AssemblerLimits;
+  private readonly _hooks: AssemblerHooks;
+  private readonly _now: () => number;
+
+  constructor(limits: AssemblerLimits, hooks: AssemblerHooks, now: () => number = Date.now) {
+    this._limits = limits;
+    this._hooks = hooks;
+    this._now = now;
+  }
+
+  get tracesInFlight(): number {
+    return this._states.size;
+  }
+
+  /** Live spans: record the link so children can find their turn before it ends. */
+  spanStarted(traceId: string, spanId: string, parentId: string | undefined, attributes: Attributes): void {
+    const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
+    const isRoot = typeof operation === 'string' && TURN_ROOT_OPERATIONS.has(operation);
+    let state = this._states.get(traceId);
+    if (!state) {
+      if (!isRoot) return;
+      state = this._createState(traceId);
+    }
+    state.lastActivityMs = this._now();
+    const node = this._addNode(state, spanId, parentId);
+    if (!node) return;
+    if (isRoot) {
+      node.isTurnRoot = true;
+      node.isAgentSpan = true;
+      node.agentName = stringAttr(attributes[ATTR_GEN_AI_AGENT_NAME]);
+      node.agentVersion = stringAttr(attributes[ATTR_GEN_AI_AGENT_VERSION]);
+      node.conversationId = stringAttr(attributes[ATTR_GEN_AI_CONVERSATION_ID]);
+    }
+  }
+
+  /** True when this trace is being assembled (non-agent spans of other traces can skip the work). */
+  isTracked(traceId: string): boolean {
+    return this._states.has(traceId);
+  }
+
+  /** The agent name of the turn a span under `parentId` belongs to, as far as it is known now. */
+  agentUnder(traceId: string, parentId: string | undefined): string | undefined {
+    const state = this._states.get(traceId);
+    const parent = parentId === undefined ? undefined : state?.nodes.get(parentId);
+    if (!state || !parent) return undefined;
+    if (parent.isTurnRoot) return parent.agentName;
+    const owner = state.ownerOf(parent);
+    return owner.kind === 'top' ? undefined : state.nodes.get(owner.id)?.agentName;
+  }
+
+  /**
+   * Records an ended span. Returns true when the assembler took the span over
+   * (a turn root, held or already forwarded by `onTurn`); otherwise the caller
+   * forwards it.
+   */
+  spanEnded(span: ReadableSpan, view: SpanView, findings: RawFinding[]): boolean {
+    const isAgentSpan = view.role !== 'other';
+    let state = this._states.get(view.traceId);
+    if (!state) {
+      if (!isAgentSpan) return false;
+      state = this._createState(view.traceId);
+    }
+    state.lastActivityMs = this._now();
+    const node = state.nodes.get(view.spanId) ?? this._addNode(state, view.spanId, view.parentSpanId);
+    if (!node) {
+      if (isAgentSpan) this._hooks.onStraySpan(view, findings, 'truncated', undefined);
+      return false;
+    }
+    recordEnd(node, view, findings);
+
+    const owner = state.ownerOf(node);
+    if (!node.isTurnRoot && owner.kind === 'decided') {
+      node.decidedBy = owner.id;
+      if (node.isAgentSpan) {
+        this._hooks.onStraySpan(view, findings, 'late', { rootSpanId: owner.id, agentName: state.nodes.get(owner.id)?.agentName });
+      }
+      this._releaseIfSettled(state);
+      return false;
+    }
+
+    const isCandidateRoot = node.isTurnRoot || view.isLocalRoot;
+    if (isCandidateRoot) {
+      const deadline = this._now() + this._limits.decisionWaitMs;
+      if (this._limits.decisionWaitMs > 0) {
+        state.held.set(node.spanId, { span, view, deadlineMs: deadline });
+      } else if (state.hasOpenMembers(node)) {
+        state.held.set(node.spanId, { span, view, deadlineMs: this._now() + this._limits.rootGraceMs });
+      } else {
+        this._decide(state, node, { span, view }, undefined);
+      }
+      this._releaseIfSettled(state);
+      return true;
+    }
+
+    this._decideHeldRootsWithoutOpenMembers(state);
+    this._releaseIfSettled(state);
+    return false;
+  }
+
+  /** Decides held roots whose wait is over, and evicts traces idle past the orphan timeout. */
+  sweep(): void {
+    const now = this._now();
+    for (const state of [...this._states.values()]) {
+      for (const [spanId, held] of [...state.held]) {
+        if (held.deadlineMs > now) continue;
+        const node = state.nodes.get(spanId);
+        if (node) this._decide(state, node, held, undefined);
+      }
+      if (now - state.lastActivityMs >= this._limits.orphanTimeoutMs) {
+        this._evict(state, 'orphan_timeout');
+      } else {
+        this._releaseIfSettled(state);
+      }
+    }
+  }
+
+  /** Decides every held root now (forceFlush): their spans must reach the exporter. */
+  flushHeld(): void {
+    for (const state of [...this._states.values()]) {
+      for (const [spanId, held] of [...state.held]) {
+        const node = state.nodes.get(spanId);
+        if (node) this._decide(state, node, held, undefined);
+      }
+      this._releaseIfSettled(state);
+    }
+  }
+
+  /** Decides everything on what it has (shutdown). */
+  evictAll(reason: EvictionReason): void {
+    for (const state of [...this._states.values()]) this._evict(state, reason);
+  }
+
+  private _createState(traceId: string): TraceState {
+    if (this._states.size >= this._limits.maxTurnsInFlight) {
+      const oldest = this._states.values().next().value;
+      if (oldest) this._evict(oldest, 'max_turns');
+    }
+    const state = new TraceState(traceId, this._now());
+    this._states.set(traceId, state);
+    return state;
+  }
+
+  private _addNode(state: TraceState, spanId: string, parentId: string | undefined): SpanNode | undefined {
+    if (state.nodes.size >= this._limits.maxSpansPerTurn) {
+      if (!state.truncated) this._hooks.onEvicted('truncated');
+      state.truncated = true;
+      return undefined;
+    }
+    const node = newNode(spanId, parentId);
+    state.nodes.set(spanId, node);
+    return node;
+  }
+
+  private _decideHeldRootsWithoutOpenMembers(state: TraceState): void {
+    if (state.held.size === 0 || this._limits.decisionWaitMs > 0) return;
+    for (const [spanId, held] of [...state.held]) {
+      const node = state.nodes.get(spanId);
+      if (node && !state.hasOpenMembers(node)) this._decide(state, node, held, undefined);
+    }
+  }
+
+  private _decide(
+    state: TraceState,
+    root: SpanNode,
+    rootEnd: { span: ReadableSpan; view: SpanView } | undefined,
+    evictionReason: EvictionReason | undefined,
+  ): void {
+    state.held.delete(root.spanId);
+    let members: SpanNode[];
+    try {
+      members = state.membersOf(root);
+    } catch (error) {
+      // Never lose a root we took over: forward it as it is.
+      if (rootEnd) this._hooks.forward(rootEnd.span);
+      this._hooks.onInternalError(error);
+      return;
+    }
+    const open = members.some(node => !node.ended);
+    const steps = members
+      .map(node => node.step)
+      .filter((step): step is StepSummary => step !== undefined)
+      .sort((a, b) => a.startMs - b.startMs);
+    const spanFindings = members.flatMap(node => node.findings ?? []);
+    for (const node of members) {
+      node.decidedBy = root.spanId;
+      node.step = undefined;
+      node.findings = undefined;
+    }
+    const hasAgentContent = root.isTurnRoot || members.some(node => node !== root && node.isAgentSpan);
+    if (!hasAgentContent) {
+      if (rootEnd) this._hooks.forward(rootEnd.span);
+      return;
+    }
+    // onTurn forwards the root span and never throws.
+    this._hooks.onTurn({
+      traceId: state.traceId,
+      rootSpanId: root.spanId,
+      root: rootEnd?.view,
+      rootSpan: rootEnd?.span,
+      rootIsAgent: root.isTurnRoot,
+      agentName: root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName,
+      agentVersion: root.agentVersion ?? members.find(node => node.agentVersion !== undefined)?.agentVersion,
+      conversationId: root.conversationId ?? members.find(node => node.conversationId !== undefined)?.conversationId,
+      steps,
+      spanFindings,
+      incomplete: rootEnd === undefined || open || state.truncated,
+      evictionReason,
+    });
+  }
+
+  /** Decides everything a trace holds on what it has, then forgets it. */
+  private _evict(state: TraceState, reason: EvictionReason): void {
+    this._states.delete(state.traceId);
+    for (const [spanId, held] of [...state.held]) {
+      const node = state.nodes.get(spanId);
+      if (node) this._decide(state, node, held, reason);
+    }
+    // Agent spans whose root never ended: group them under their turn root, or
+    // under the top-most ancestor seen, and decide each group as a turn.
+    const groups = new Map<string, SpanNode>();
+    for (const node of state.nodes.values()) {
+      if (node.decidedBy !== undefined || !node.isAgentSpan) continue;
+      const owner = node.isTurnRoot ? { kind: 'turn', id: node.spanId } : state.ownerOf(node);
+      const root = owner.kind === 'decided' ? undefined : state.nodes.get(owner.id);
+      if (root) groups.set(root.spanId, root);
+    }
+    let decidedAny = false;
+    for (const root of groups.values()) {
+      if (root.decidedBy !== undefined) continue;
+      this._decide(state, root, undefined, reason);
+      decidedAny = true;
+    }
+    if (decidedAny || state.truncated) this._hooks.onEvicted(reason);
+  }
+
+  private _releaseIfSettled(state: TraceState): void {
+    if (state.isSettled()) this._states.delete(state.traceId);
+  }
+}
+
+function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void {
+  node.ended = true;
+  node.parentId = view.parentSpanId;
+  node.isLocalRoot = view.isLocalRoot;
+  if (view.role === 'turn_root') node.isTurnRoot = true;
+  if (view.role !== 'other') node.isAgentSpan = true;
+  node.agentName ??= view.agentName;
+  node.agentVersion ??= view.agentVersion;
+  node.conversationId ??= view.conversationId;
+  if (findings.length > 0) node.findings = findings;
+  if (view.role === 'llm_step' || view.role === 'tool_call') {
+    node.step = {
+      spanId: view.spanId,
+      parentSpanId: view.parentSpanId,
+      role: view.role,
+      name: view.name,
+      startMs: view.startMs,
+      endMs: view.endMs,
+      failed: isFailed(view),
+      toolName: view.toolName,
+      toolCallId: view.toolCallId,
+      argsHash: view.argsHash,
+      outputTokens: view.outputTokens,
+      plannedToolCalls: view.plannedToolCalls,
+    };
+  }
+}
+
+function stringAttr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
