@@ -1,0 +1,65 @@
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMs } from '../normalize/normalize-span.js';
+import { AgentTriageSpanProcessor } from '../processor/agent-triage-span-processor.js';
+import type { AgentTriageSpanProcessorOptions } from '../processor/options.js';
+import type { Finding } from '../engine/finding.js';
+
+/** A processor that only counts what reaches it: the scan needs findings, not exports. */
+class DiscardingProcessor implements SpanProcessor {
+  received = 0;
+  onStart(): void {
+    // no-op: spans from files are already ended
+  }
+  onEnd(): void {
+    this.received++;
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export type ScanOptions = Omit<AgentTriageSpanProcessorOptions, 'next' | 'onFinding' | 'decisionWaitMs'>;
+
+/**
+ * Runs recorded spans through the same processor as in-process, in the order
+ * they ended. Every turn root is held until the input is exhausted, so a
+ * child that ended a little after its root still counts.
+ */
+export async function scanSpans(spans: readonly ReadableSpan[], options: ScanOptions = {}): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const sink = new DiscardingProcessor();
+  const processor = new AgentTriageSpanProcessor({
+    ...options,
+    next: sink,
+    onFinding: finding => findings.push(finding),
+    decisionWaitMs: Number.MAX_SAFE_INTEGER,
+  });
+  const ordered = [...spans].sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
+  for (const span of ordered) processor.onEnd(span);
+  await processor.forceFlush();
+  await processor.shutdown();
+  return findings;
+}
+
+/** The scan CLI's output line: a fixed contract, other tools parse it. */
+export function findingToJsonLine(finding: Finding): string {
+  return JSON.stringify({
+    traceId: finding.traceId,
+    spanId: finding.spanId,
+    signal: finding.signal,
+    class: finding.class,
+    severity: finding.severity,
+    secondaryClasses: finding.secondaryClasses,
+    action: finding.action,
+    remediation: finding.remediation,
+    fingerprint: finding.fingerprint,
+    turnRootSpanId: finding.turnRootSpanId,
+    agentName: finding.agentName,
+    toolName: finding.toolName,
+    incomplete: finding.incomplete,
+    details: finding.details,
+  });
+}
