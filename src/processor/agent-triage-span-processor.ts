@@ -51,7 +51,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
-    this._engine = new SignalEngine(buildSignals(resolved.signals), signal => {
+    this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
       this.metrics.signalErrors.add([signal]);
     });
     this._assembler = new TurnAssembler(resolved, {

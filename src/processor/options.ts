@@ -6,6 +6,8 @@ import { signalOverrideSchema } from '../signals/signal-config.js';
 import { taxonomySchema } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
+import type { ConfiguredSignal } from '../signals/registry.js';
+import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
 
 export interface AgentTriageSpanProcessorOptions {
   /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor(new OTLPTraceExporter())`. */
@@ -14,6 +16,8 @@ export interface AgentTriageSpanProcessorOptions {
   meterProvider?: MeterProvider;
   /** Per-signal overrides of `signals/<id>.yaml`: `{ zero_tool_calls: { options: { maxConsecutiveStepsWithoutTools: 3 } } }`. */
   signals?: Record<string, SignalOverride>;
+  /** Your own signals, run after the built-in ones. Ids must be `custom.<name>`; map them in your taxonomy or they land in its fallback class. */
+  customSignals?: readonly ConfiguredSignal[];
   /** A taxonomy definition, or the path of a taxonomy YAML file. The default is `signals/taxonomies/default.yaml`. */
   taxonomy?: TaxonomyDefinition | string;
   /** Called once per classified finding, when its turn is decided. Errors it throws are counted and ignored. */
@@ -51,6 +55,18 @@ export const optionsSchema = z.strictObject({
     .custom<MeterProvider>(value => typeof value === 'object' && value !== null && isFunction((value as Record<string, unknown>)['getMeter']), 'expected a MeterProvider')
     .optional(),
   signals: z.record(z.string(), signalOverrideSchema).optional(),
+  customSignals: z
+    .array(
+      z.strictObject({
+        signal: z.custom<ConfiguredSignal['signal']>(
+          value => typeof value === 'object' && value !== null && CUSTOM_SIGNAL_PATTERN.test(String((value as Record<string, unknown>)['id'])),
+          'expected a Signal whose id is custom.<name>',
+        ),
+        severity: z.enum(SEVERITIES),
+        action: z.string().min(1),
+      }),
+    )
+    .default([]),
   taxonomy: z.union([z.string().min(1), taxonomySchema]).optional(),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   maxTurnsInFlight: positiveInt.default(5000),
