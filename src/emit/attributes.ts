@@ -34,3 +34,6 @@ export const ATTR_TRIAGE_TURN_INCOMPLETE = 'agent_triage.turn.incomplete';
 export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
 /** Metric label: which attribute was malformed. */
 export const ATTR_TRIAGE_ATTRIBUTE = 'agent_triage.attribute';
+
+/** Metric label of `agent_triage.loop.time_to_fix`: `auto` (a newer version ran clean) or `manual`. */
+export const ATTR_TRIAGE_FIXED_BY = 'agent_triage.fixed_by';

@@ -1,4 +1,4 @@
-import type { Attributes, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 
 /**
  * Cumulative counts keyed by a fixed list of label values. Recording is a map
@@ -54,4 +54,11 @@ export class BoundedLabel {
     this._seen.add(raw);
     return raw;
   }
+}
+
+/** Publishes a table through an observable counter: the SDK reads it at collection time. */
+export function publishCounter(meter: Meter, name: string, unit: string, description: string, table: CounterTable): void {
+  meter.createObservableCounter(name, { unit, description }).addCallback(result => {
+    table.observe(result);
+  });
 }

@@ -16,6 +16,9 @@ import { buildSignals } from '../signals/registry.js';
 import { Classifier } from '../taxonomy/classifier.js';
 import { loadDefaultTaxonomy, loadTaxonomyFile, validateTaxonomy } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
+import { createTriageLoop } from '../loop/create-loop.js';
+import { strayObservation, turnObservation } from '../loop/loop-observation.js';
+import type { TriageLoop } from '../loop/triage-loop.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
 import { optionsSchema } from './options.js';
@@ -39,6 +42,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _assembler: TurnAssembler;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
+  /** Fix tracking, rollout regressions and alerts, fed with every decided turn. */
+  readonly loop: TriageLoop;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
   private readonly _evictedRoots = new Map<string, Attributes>();
   private _sweepTimer: NodeJS.Timeout | undefined;
@@ -51,6 +56,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
+    this.loop = createTriageLoop(resolved, (reason, error) => {
+      this._internalError(reason, error);
+    });
     this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
       this.metrics.signalErrors.add([signal]);
     });
@@ -118,7 +126,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
-    await this._next.forceFlush();
+    await Promise.all([this._next.forceFlush(), this.loop.forceFlush()]);
   }
 
   shutdown(): Promise<void> {
@@ -131,7 +139,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
-    await this._next.shutdown();
+    await Promise.all([this._next.shutdown(), this.loop.shutdown()]);
   }
 
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
@@ -166,6 +174,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const raw = [...turn.spanFindings, ...this._engine.evaluateTurn(turn)];
       const findings = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
       this._publish(findings);
+      this.loop.turnDecided(turnObservation(turn, root, findings));
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
@@ -189,7 +198,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   ): void {
     if (reason === 'late') this.metrics.lateSpans.add([]);
     const agent = view.agentName ?? turn?.agentName;
-    this._publish(raw.map(r => this._classify(r, view.traceId, turn?.rootSpanId, agent, true)));
+    const findings = raw.map(r => this._classify(r, view.traceId, turn?.rootSpanId, agent, true));
+    this._publish(findings);
+    if (findings.length > 0) this.loop.findingsOutsideTurn(strayObservation(view, agent, findings));
   }
 
   private _classify(

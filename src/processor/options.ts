@@ -2,6 +2,10 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
+import { webhookOptionsSchema } from '../alerts/webhook-options.js';
+import type { WebhookAlertOptions } from '../alerts/webhook-options.js';
+import { loopOptionsSchema } from '../loop/loop-options.js';
+import type { LoopOptions } from '../loop/loop-options.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import { taxonomySchema } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -22,6 +26,10 @@ export interface AgentTriageSpanProcessorOptions {
   taxonomy?: TaxonomyDefinition | string;
   /** Called once per classified finding, when its turn is decided. Errors it throws are counted and ignored. */
   onFinding?: (finding: Finding) => void;
+  /** Fix tracking (loop latency) and rollout regressions; see the README's "Triage loop" section. */
+  loop?: LoopOptions;
+  /** Post hard failures, regressions and rollback candidates to a webhook (Slack-compatible by default). */
+  alerts?: WebhookAlertOptions;
   /** Traces with agent turns being assembled at once; past it the oldest is decided on what it has. The default value is 5000. */
   maxTurnsInFlight?: number;
   /** Spans remembered per trace; past it the turn is marked incomplete. The default value is 1000. */
@@ -69,6 +77,8 @@ export const optionsSchema = z.strictObject({
     .default([]),
   taxonomy: z.union([z.string().min(1), taxonomySchema]).optional(),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
+  loop: loopOptionsSchema.optional(),
+  alerts: webhookOptionsSchema.optional(),
   maxTurnsInFlight: positiveInt.default(5000),
   maxSpansPerTurn: positiveInt.default(1000),
   rootGraceMs: durationMs.default(1000),
