@@ -46,10 +46,11 @@ export class FixTracker {
     return this._records.get(fingerprint);
   }
 
+  /** Open fingerprints per class; classes with none open left are reported as 0 so gauges fall back. */
   openCountsByClass(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const record of this._records.values()) {
-      if (record.status === 'open') counts.set(record.class, (counts.get(record.class) ?? 0) + 1);
+      counts.set(record.class, (counts.get(record.class) ?? 0) + (record.status === 'open' ? 1 : 0));
     }
     return counts;
   }

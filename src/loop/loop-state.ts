@@ -71,7 +71,7 @@ export const LOOP_STATE_VERSION = 1;
 
 export const loopStateSchema = z.strictObject({
   schemaVersion: z.literal(LOOP_STATE_VERSION),
-  /** Per agent ('' when unknown), its versions oldest first. */
+  /** Per agent ('' when unknown), its versions in the order first observed. */
   agents: z.array(z.strictObject({ agent: z.string(), versions: z.array(versionStats) })),
   fingerprints: z.array(fingerprintRecord),
   fixes: z.array(fixRecord),

@@ -6,12 +6,13 @@ export interface VersionLimits {
 }
 
 /**
- * Per-agent version history. A version is newer than another when it was
- * first seen later: this needs no version scheme (semver, git sha, date) and
- * follows the order versions actually reached traffic.
+ * Per-agent version history. A version is newer than another when its first
+ * turn was observed later: this needs no version scheme (semver, git sha,
+ * date) and follows the order versions actually reached traffic. Arrival
+ * order, not span time: span clocks of one process disagree by a millisecond.
  */
 export class VersionHistory {
-  /** Agent ('' when unknown) → versions, oldest first; map order is least recently used first. */
+  /** Agent ('' when unknown) → versions in the order first observed; map order is least recently used first. */
   private readonly _agents = new Map<string, VersionStats[]>();
   private readonly _limits: VersionLimits;
 
@@ -27,7 +28,6 @@ export class VersionHistory {
     if (!stats) {
       stats = { version, firstSeenMs: timeMs, turns: 0, failedTurns: 0, nextTestAtTurns: firstTestAtTurns, flagged: false };
       versions.push(stats);
-      versions.sort((a, b) => a.firstSeenMs - b.firstSeenMs);
       if (versions.length > this._limits.maxVersionsPerAgent) versions.splice(0, versions.length - this._limits.maxVersionsPerAgent);
     }
     stats.turns++;
@@ -42,14 +42,11 @@ export class VersionHistory {
     return index > 0 ? versions[index - 1] : undefined;
   }
 
-  /** True when `candidate` was first seen after `than`; a version no longer remembered is older than any that is. */
+  /** True when `candidate` was first observed after `than`; a version no longer remembered is older than any that is. */
   isNewer(agent: string, candidate: string, than: string): boolean {
-    if (candidate === than) return false;
     const versions = this._agents.get(agent) ?? [];
-    const candidateStats = versions.find(v => v.version === candidate);
-    const thanStats = versions.find(v => v.version === than);
-    if (!candidateStats) return false;
-    return !thanStats || candidateStats.firstSeenMs > thanStats.firstSeenMs;
+    const candidateIndex = versions.findIndex(v => v.version === candidate);
+    return candidateIndex >= 0 && candidateIndex > versions.findIndex(v => v.version === than);
   }
 
   toState(): LoopState['agents'] {
