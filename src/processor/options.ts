@@ -102,6 +102,6 @@ export const optionsSchema = z.strictObject({
     })
     .prefault({}),
   onHealthNotice: z.custom<(notice: HealthNoticeRecord) => void>(isFunction, 'expected a function').optional(),
-  clock: z.custom<() => number>(isFunction, 'expected a function returning milliseconds').default(() => Date.now),
+  clock: z.custom<() => number>(isFunction, 'expected a function returning milliseconds').default(() => () => Date.now()),
 });
 export type ResolvedOptions = z.output<typeof optionsSchema>;

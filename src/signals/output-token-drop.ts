@@ -46,7 +46,8 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
     onTurn(turn, ctx) {
       if (turn.incomplete) return; // the answer may not have been written yet
       const llmSteps = turn.steps.filter(s => s.role === 'llm_step');
-      const final = llmSteps.reduce<StepSummary | undefined>((last, s) => (last === undefined || s.endMs >= last.endMs ? s : last), undefined);
+      // Steps are in start order; end times of fast steps are not comparable (starts are stamped to the millisecond).
+      const final = llmSteps.at(-1);
       if (!final || final.failed) return; // no answer, or provider_error's case
       const tokens = measure === 'final_step' ? final.outputTokens : sumTokens(llmSteps);
       if (tokens === undefined) {
