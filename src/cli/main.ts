@@ -12,6 +12,7 @@ program
   .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them); prints one JSON line per finding')
   .argument('<paths...>', 'files, or directories whose *.json and *.jsonl files are read in name order')
   .option('--taxonomy <file>', 'taxonomy YAML file (default: the built-in taxonomy)')
+  .option('--state <file>', 'state file to load baselines from and save them to (default: in memory, nothing saved)')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
   });

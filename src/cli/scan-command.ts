@@ -6,6 +6,7 @@ import { findingToJsonLine, scanSpans } from '../scan/scan-spans.js';
 const scanArgs = z.strictObject({
   paths: z.array(z.string().min(1)).min(1),
   taxonomy: z.string().min(1).optional(),
+  state: z.string().min(1).optional(),
 });
 
 interface Writable {
@@ -28,7 +29,12 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
   for (const error of errors) err.write(`error: ${error}\n`);
   let findings;
   try {
-    findings = await scanSpans(spans, args.data.taxonomy === undefined ? {} : { taxonomy: args.data.taxonomy });
+    const { taxonomy, state } = args.data;
+    findings = await scanSpans(spans, {
+      ...(taxonomy !== undefined && { taxonomy }),
+      ...(state !== undefined && { state: { path: state } }),
+      onHealthNotice: notice => err.write(`note: ${notice.signal}: cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}\n`),
+    });
   } catch (error) {
     err.write(`agent-triage scan: ${(error as Error).message}\n`);
     return 2;

@@ -23,14 +23,14 @@ export const loopOptionsSchema = z.strictObject({
       minTurns: z.number().int().min(10).default(200),
     })
     .prefault({}),
-  /** Where the loop state lives between runs; in memory only when absent. */
+  /** Where the loop state lives between runs. The default is the processor's state store (option `state`). */
   state: z
     .custom<LoopStatePort>(
       value => typeof value === 'object' && value !== null && ['load', 'save'].every(m => isFunction((value as Record<string, unknown>)[m])),
       'expected a state port (load, save)',
     )
     .optional(),
-  /** How often changed state is saved, besides forceFlush and shutdown. */
+  /** How often changed loop state is handed to the store (which saves on its own interval), besides forceFlush and shutdown. */
   saveIntervalMs: z.number().int().min(1000).default(60_000),
   /** Called for each fix, regression and rollback candidate. Errors it throws are counted and ignored. */
   onEvent: z.custom<(event: LoopEvent) => void>(isFunction, 'expected a function').optional(),

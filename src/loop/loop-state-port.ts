@@ -1,12 +1,13 @@
 import type { LoopState } from './loop-state.js';
 
 /**
- * Where the loop keeps its state between runs. `load` runs once at
- * construction and may return a promise (the loop runs on fresh state until
- * it settles, then merges); `save` is called off the span path.
+ * Where the loop keeps its state between runs. The processor binds it to a
+ * key of its state store (the file that also keeps the signals' baselines);
+ * implement it to keep loop state elsewhere. Both calls are synchronous: the
+ * store persists in the background.
  */
 export interface LoopStatePort {
-  /** The saved state, unvalidated, or undefined when there is none. */
+  /** The saved state, unvalidated, or undefined when there is none. Read once, at construction. */
   load(): unknown;
-  save(state: LoopState): Promise<void>;
+  save(state: LoopState): void;
 }

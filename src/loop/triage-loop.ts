@@ -40,7 +40,6 @@ export class TriageLoop {
   private readonly _alerts: WebhookAlertSink | undefined;
   private readonly _onError: (reason: string, error: unknown) => void;
   private _dirty = false;
-  private _saving: Promise<void> = Promise.resolve();
   private _saveTimer: NodeJS.Timeout | undefined;
 
   /** @throws ConfigError naming the key, when an option is invalid. */
@@ -74,11 +73,12 @@ export class TriageLoop {
 
   /** A turn was decided with these findings. */
   turnDecided(turn: LoopObservation): void {
-    this._dirty = true;
     const agent = turn.agentName ?? '';
     this._occurred(turn);
     if (turn.agentVersion === undefined) return; // fixes and rollouts are judged per version
-    const stats = this._versions.recordTurn(agent, turn.agentVersion, turn.timeMs, turn.findings.length > 0, this._options.rollout.minTurns);
+    this._dirty = true;
+    const failed = turn.findings.some(f => f.scope === 'turn');
+    const stats = this._versions.recordTurn(agent, turn.agentVersion, turn.timeMs, failed, this._options.rollout.minTurns);
     this._fixes.turnDecided(agent, turn.agentVersion, turn.timeMs, new Set(turn.findings.map(f => f.fingerprint)));
     const candidate = this._rollout.check(agent, stats, turn.timeMs);
     if (candidate) {
@@ -90,9 +90,7 @@ export class TriageLoop {
 
   /** Findings that arrived outside a turn (late spans): they count as occurrences, not as turns. */
   findingsOutsideTurn(observation: LoopObservation): void {
-    this._dirty = true;
     this._occurred(observation);
-    this._scheduleSave();
   }
 
   /** Marks a failure fingerprint fixed by hand (e.g. the fix shipped outside a versioned rollout). */
@@ -109,17 +107,36 @@ export class TriageLoop {
     return { ...emptyLoopState(), agents: this._versions.toState(), ...this._fixes.toState(), rollbackCandidates: this._rollout.toState() };
   }
 
+  /** Hands the state to its port if it changed; the processor calls it before its store saves. Never throws. */
+  saveState(): void {
+    const port = this._options.state;
+    if (!port || !this._dirty) return;
+    this._dirty = false;
+    try {
+      port.save(this.state());
+    } catch (error) {
+      this._dirty = true;
+      this._onError('loop_state_save', error);
+    }
+  }
+
+  /** Saves the state and waits for pending alerts. */
   async forceFlush(): Promise<void> {
-    await Promise.all([this._save(), this._alerts?.forceFlush()]);
+    this.saveState();
+    await this._alerts?.forceFlush();
   }
 
   async shutdown(): Promise<void> {
     if (this._saveTimer !== undefined) clearTimeout(this._saveTimer);
     this._saveTimer = undefined;
-    await Promise.all([this._save(), this._alerts?.shutdown()]);
+    this.saveState();
+    await this._alerts?.shutdown();
   }
 
   private _occurred(observation: LoopObservation): void {
+    if (observation.findings.length === 0) return;
+    this._dirty = true;
+    this._scheduleSave();
     for (const finding of observation.findings) {
       this._fixes.occurred(finding, observation.agentVersion, observation.timeMs);
       if (this._alerts && this._pages(finding)) this._alerts.offer(alertOfFinding(finding, observation.timeMs));
@@ -160,25 +177,8 @@ export class TriageLoop {
     if (!this._options.state || this._saveTimer !== undefined) return;
     this._saveTimer = setTimeout(() => {
       this._saveTimer = undefined;
-      void this._save();
+      this.saveState();
     }, this._options.saveIntervalMs);
     this._saveTimer.unref();
-  }
-
-  /** Saves never overlap and never reject. */
-  private _save(): Promise<void> {
-    const port = this._options.state;
-    if (!port) return Promise.resolve();
-    this._saving = this._saving.then(async () => {
-      if (!this._dirty) return;
-      this._dirty = false;
-      try {
-        await port.save(this.state());
-      } catch (error) {
-        this._dirty = true;
-        this._onError('loop_state_save', error);
-      }
-    });
-    return this._saving;
   }
 }

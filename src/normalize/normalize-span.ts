@@ -65,6 +65,8 @@ export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionA
     exceptionMessage: exceptionAttrs.string(ATTR_EXCEPTION_MESSAGE),
     plannedToolCalls: fields.plannedToolCalls ?? [],
     malformed: attrs.malformed,
+    attributes: span.attributes,
+    events: span.events,
   };
 }
 

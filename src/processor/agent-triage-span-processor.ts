@@ -6,6 +6,7 @@ import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
+import { EVENT_TRIAGE_POPULATION_FINDING } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
@@ -13,6 +14,10 @@ import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { buildSignals } from '../signals/registry.js';
+import type { SignalDeps, SignalId } from '../signals/signal.js';
+import { FileStatePersistence } from '../state/file-persistence.js';
+import type { StatePersistence } from '../state/state-snapshot.js';
+import { StateStore } from '../state/state-store.js';
 import { Classifier } from '../taxonomy/classifier.js';
 import { loadDefaultTaxonomy, loadTaxonomyFile, validateTaxonomy } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -21,6 +26,8 @@ import { strayObservation, turnObservation } from '../loop/loop-observation.js';
 import type { TriageLoop } from '../loop/triage-loop.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
+import { feedbackSchema } from './feedback.js';
+import type { FeedbackInput } from './feedback.js';
 import { optionsSchema } from './options.js';
 import type { AgentTriageSpanProcessorOptions, ResolvedOptions } from './options.js';
 
@@ -40,6 +47,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _engine: SignalEngine;
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
+  private readonly _state: StateStore;
+  private readonly _stateTimer: NodeJS.Timeout | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Fix tracking, rollout regressions and alerts, fed with every decided turn. */
@@ -55,12 +64,49 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._options = resolved;
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
-    this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
-    this.loop = createTriageLoop(resolved, (reason, error) => {
+    this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, {
+      inFlight: () => this._assembler.tracesInFlight,
+      stateKeys: () => this._state.size,
+    });
+    const persistence = resolvePersistence(resolved.state, resolved.clock);
+    this._state = new StateStore({
+      maxKeys: resolved.state.maxKeys,
+      persistence,
+      now: resolved.clock,
+      hooks: {
+        onEvicted: () => {
+          this.metrics.stateEvictions.add([]);
+        },
+        onInvalidValue: () => {
+          this.metrics.stateErrors.add(['invalid_value']);
+        },
+        onPersistError: (operation, error) => {
+          if (this.metrics.stateErrors.get([operation]) === 0) {
+            diag.warn(`agent-triage: cannot ${operation} state (${String(persistence)}); signals keep running on memory`, error);
+          }
+          this.metrics.stateErrors.add([operation]);
+        },
+      },
+    });
+    if (persistence) {
+      this._stateTimer = setInterval(() => {
+        void this._state.flush();
+      }, resolved.state.flushIntervalMs);
+      this._stateTimer.unref();
+    }
+    this.loop = createTriageLoop(resolved, this._state, (reason, error) => {
       this._internalError(reason, error);
     });
-    this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
-      this.metrics.signalErrors.add([signal]);
+    const signals = buildSignals(resolved.signals ?? {}, id => this._depsFor(id));
+    this._engine = new SignalEngine([...signals, ...resolved.customSignals], {
+      onSignalError: signal => {
+        this.metrics.signalErrors.add([signal]);
+      },
+      onHealth: (signal, notice) => {
+        this.metrics.healthNotices.add([signal, notice.reason]);
+        diag.warn(`agent-triage: ${signal} cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}`);
+        this._callback('on_health_notice', () => this._options.onHealthNotice?.({ signal, ...notice }));
+      },
     });
     this._assembler = new TurnAssembler(resolved, {
       onTurn: turn => {
@@ -122,11 +168,31 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (!taken) this._forward(out);
   }
 
+  /**
+   * Records a feedback score (e.g. a thumbs up/down or CSAT answer) for
+   * `satisfaction_drop`, when it arrives outside the trace. Invalid input is
+   * counted as malformed and ignored; this never throws.
+   */
+  recordFeedback(feedback: FeedbackInput): void {
+    if (this._shutdown !== undefined) return;
+    this._guard('feedback', () => {
+      const parsed = feedbackSchema.safeParse(feedback);
+      if (!parsed.success) {
+        this.metrics.malformed.add(['feedback']);
+        return;
+      }
+      const { score, agentName, traceId, spanId } = parsed.data;
+      const raw = this._engine.evaluateFeedback({ score, agentName, traceId, spanId });
+      this._publish(raw.map(r => this._classify(r, traceId ?? '', undefined, agentName, false)));
+    });
+  }
+
   async forceFlush(): Promise<void> {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
-    await Promise.all([this._next.forceFlush(), this.loop.forceFlush()]);
+    this.loop.saveState(); // into the store, before the store saves
+    await Promise.all([this._state.flush(), this._next.forceFlush(), this.loop.forceFlush()]);
   }
 
   shutdown(): Promise<void> {
@@ -136,10 +202,20 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
 
   private async _doShutdown(): Promise<void> {
     this._stopSweeping();
+    clearInterval(this._stateTimer);
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
+    this.loop.saveState();
+    await this._state.flush();
     await Promise.all([this._next.shutdown(), this.loop.shutdown()]);
+  }
+
+  private _depsFor(id: SignalId): SignalDeps {
+    return {
+      now: this._options.clock,
+      state: (name, schema, maxKeys) => this._state.namespace(`${id}.${name}`, schema, maxKeys),
+    };
   }
 
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
@@ -150,7 +226,11 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
       return { out: span, taken: false }; // not an agent span, not in an agent trace
     }
-    const view = normalizeSpan(span, adapter ? [adapter] : []);
+    let view = normalizeSpan(span, adapter ? [adapter] : []);
+    if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
+      const agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
+      if (agentName !== undefined) view = { ...view, agentName };
+    }
     for (const key of view.malformed) this.metrics.malformed.add([key]);
     if (evictedSummary !== undefined) {
       // Its turn was already decided on partial data; do not count it twice.
@@ -160,8 +240,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
     let out = span;
     if (raw.length > 0) {
-      const agent = view.agentName ?? this._assembler.agentUnder(view.traceId, view.parentSpanId);
-      const provisional = raw.map(r => this._classify(r, view.traceId, undefined, agent, false));
+      const provisional = raw.map(r => this._classify(r, view.traceId, undefined, view.agentName, false));
       out = enrichSpan(span, provisional.map(f => findingEvent(f, span.endTime)));
     }
     const taken = this._assembler.spanEnded(span, view, raw);
@@ -171,15 +250,21 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private _onTurn(turn: AssembledTurn): void {
     let root = turn.rootSpan;
     try {
-      const raw = [...turn.spanFindings, ...this._engine.evaluateTurn(turn)];
-      const findings = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
-      this._publish(findings);
-      this.loop.turnDecided(turnObservation(turn, root, findings));
+      const raw = supersede(turn.spanFindings, this._engine.evaluateTurn(turn));
+      const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
+      this._publish(all);
+      this.loop.turnDecided(turnObservation(turn, root, all));
+      const findings = all.filter(f => f.scope === 'turn');
+      const population = all.filter(f => f.scope === 'population');
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
         const time = root.endTime;
-        root = enrichSpan(root, findings.map(f => findingEvent(f, time)), summary);
+        const events = [
+          ...findings.map(f => findingEvent(f, time)),
+          ...population.map(f => findingEvent(f, time, EVENT_TRIAGE_POPULATION_FINDING)),
+        ];
+        root = enrichSpan(root, events, summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
@@ -229,12 +314,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private _publish(findings: readonly Finding[]): void {
     for (const finding of findings) {
       this.metrics.recordFinding(finding);
-      if (!this._options.onFinding) continue;
-      try {
-        this._options.onFinding(finding);
-      } catch (error) {
-        this._internalError('on_finding', error);
-      }
+      this._callback('on_finding', () => this._options.onFinding?.(finding));
+    }
+  }
+
+  /** Runs a user callback; what it throws is counted and ignored. */
+  private _callback(reason: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this._internalError(reason, error);
     }
   }
 
@@ -284,6 +373,29 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._sweepTimer !== undefined) clearInterval(this._sweepTimer);
     this._sweepTimer = undefined;
   }
+}
+
+/**
+ * Turn-level signals have the last word on their own span-level findings: a
+ * turn-level report for the same signal and span replaces the span-level one
+ * (keeping its details), e.g. `tool_error` once the turn shows whether the
+ * agent recovered.
+ */
+function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly RawFinding[]): RawFinding[] {
+  const key = (f: RawFinding): string => `${f.signal}\u0000${f.spanId}`;
+  const final = new Map(turnFindings.map(f => [key(f), f]));
+  const kept = spanFindings.filter(f => !final.has(key(f)));
+  const earlier = new Map(spanFindings.map(f => [key(f), f]));
+  const merged = turnFindings.map(f => {
+    const before = earlier.get(key(f));
+    return before ? { ...f, details: { ...before.details, ...f.details } } : f;
+  });
+  return [...kept, ...merged];
+}
+
+function resolvePersistence(state: ResolvedOptions['state'], clock: () => number): StatePersistence | undefined {
+  if (state.persistence === false) return undefined;
+  return state.persistence ?? new FileStatePersistence(state.path, clock);
 }
 
 function resolveTaxonomy(taxonomy: string | TaxonomyDefinition | undefined): TaxonomyDefinition {

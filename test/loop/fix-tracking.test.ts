@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -24,7 +27,6 @@ function memoryPort(initial?: unknown): LoopStatePort & { saved: LoopState[] } {
     load: () => initial,
     save: state => {
       saved.push(JSON.parse(JSON.stringify(state)) as LoopState);
-      return Promise.resolve();
     },
   };
 }
@@ -85,7 +87,11 @@ describe('fix tracking through the processor', () => {
 
   it("reads the version from the resource's service.version when the span has none", () => {
     const events: LoopEvent[] = [];
-    const processor = new AgentTriageSpanProcessor({ next: new SimpleSpanProcessor(new InMemorySpanExporter()), loop: { fixAfterTurns: 1, onEvent: e => events.push(e) } });
+    const processor = new AgentTriageSpanProcessor({
+      next: new SimpleSpanProcessor(new InMemorySpanExporter()),
+      state: { persistence: false },
+      loop: { fixAfterTurns: 1, onEvent: e => events.push(e) },
+    });
     const tracerOf = (version: string) =>
       new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.version': version }), spanProcessors: [processor] }).getTracer('t');
     runTurn(tracerOf('2026.11.1'), failing());
@@ -157,6 +163,21 @@ describe('loop state', () => {
     expect(second.saved.at(-1)?.fingerprints[0]?.status).toBe('fixed');
   });
 
+  it("is kept in the processor's state file, beside the baselines", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'loop-state-')), 'state.json');
+    const h1 = createHarness({ state: { path }, loop: { fixAfterTurns: 1 } });
+    runTurn(h1.tracer, failing('1'));
+    await h1.processor.shutdown();
+    const snapshot = JSON.parse(readFileSync(path, 'utf8')) as { entries: [string, string, LoopState][] };
+    const entry = snapshot.entries.find(([namespace, key]) => namespace === 'loop' && key === 'state');
+    expect(entry?.[2].fingerprints).toMatchObject([{ status: 'open', lastSeenVersion: '1' }]);
+
+    const events: LoopEvent[] = [];
+    const h2 = createHarness({ state: { path }, loop: { fixAfterTurns: 1, onEvent: e => events.push(e) } });
+    runTurn(h2.tracer, healthy('2'));
+    expect(events.map(e => e.type)).toEqual(['fixed']);
+  });
+
   it('starts fresh from an unusable saved state', () => {
     const loop = new TriageLoop({ state: memoryPort({ schemaVersion: 99 }) }, createNoopMeter(), undefined, () => undefined);
     expect(loop.state().fingerprints).toEqual([]);
@@ -169,9 +190,8 @@ describe('loop state', () => {
     const port: LoopStatePort = {
       load: () => undefined,
       save: state => {
-        if (fail) return Promise.reject(new Error('disk full'));
+        if (fail) throw new Error('disk full');
         saved.push(state);
-        return Promise.resolve();
       },
     };
     const loop = new TriageLoop({ state: port }, createNoopMeter(), undefined, reason => errors.push(reason));
