@@ -13,7 +13,9 @@ import type { LoopEvent } from '../../src/loop/loop-events.js';
 import type { LoopState } from '../../src/loop/loop-state.js';
 import type { LoopStatePort } from '../../src/loop/loop-state-port.js';
 import { TriageLoop } from '../../src/loop/triage-loop.js';
-import { createHarness, sumWhere, TestMetricReader } from '../helpers/harness.js';
+import { loopHarness } from '../helpers/loop-harness.js';
+import type { createHarness} from '../helpers/harness.js';
+import { sumWhere, TestMetricReader } from '../helpers/harness.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
 import type { TurnScript } from '../helpers/scripted-agent.js';
 
@@ -38,7 +40,7 @@ async function timeToFix(h: ReturnType<typeof createHarness>): Promise<DataPoint
 describe('fix tracking through the processor', () => {
   it('counts a fingerprint fixed once a newer version handled enough turns without it', async () => {
     const events: LoopEvent[] = [];
-    const h = createHarness({ loop: { fixAfterTurns: 3, onEvent: e => events.push(e) } });
+    const h = loopHarness({ loop: { fixAfterTurns: 3, onEvent: e => events.push(e) } });
     runTurn(h.tracer, failing('1.0.0'));
     const fingerprint = h.findings[0]?.fingerprint ?? '';
     for (let i = 0; i < 5; i++) runTurn(h.tracer, healthy('1.0.0')); // same version: no evidence
@@ -60,7 +62,7 @@ describe('fix tracking through the processor', () => {
 
   it('restarts the count when the failure recurs in the newer version, and a return after the fix is a regression', async () => {
     const events: LoopEvent[] = [];
-    const h = createHarness({ loop: { fixAfterTurns: 2, onEvent: e => events.push(e) } });
+    const h = loopHarness({ loop: { fixAfterTurns: 2, onEvent: e => events.push(e) } });
     runTurn(h.tracer, failing('1'));
     runTurn(h.tracer, healthy('2'));
     runTurn(h.tracer, failing('2')); // not fixed in 2 after all
@@ -78,7 +80,7 @@ describe('fix tracking through the processor', () => {
   });
 
   it('does not judge turns without a version', () => {
-    const h = createHarness({ loop: { fixAfterTurns: 1 } });
+    const h = loopHarness({ loop: { fixAfterTurns: 1 } });
     runTurn(h.tracer, failing());
     for (let i = 0; i < 3; i++) runTurn(h.tracer, healthy());
     expect(h.processor.loop.state().fingerprints[0]?.status).toBe('open');
@@ -100,7 +102,7 @@ describe('fix tracking through the processor', () => {
   });
 
   it('marks a fingerprint fixed by hand', async () => {
-    const h = createHarness();
+    const h = loopHarness();
     runTurn(h.tracer, failing('1'));
     const fingerprint = h.findings[0]?.fingerprint ?? '';
     expect(h.processor.loop.markFixed('no-such-fingerprint')).toBe(false);
@@ -114,7 +116,7 @@ describe('fix tracking through the processor', () => {
 describe('time to fix', () => {
   /** Real findings, fed to the loop at chosen times. */
   function findingsOf(script: TurnScript): Finding[] {
-    const h = createHarness();
+    const h = loopHarness();
     runTurn(h.tracer, script);
     return h.findings;
   }
@@ -146,7 +148,7 @@ describe('time to fix', () => {
 describe('loop state', () => {
   it('is saved on forceFlush and picked up by the next process', async () => {
     const first = memoryPort();
-    const h1 = createHarness({ loop: { fixAfterTurns: 2, state: first } });
+    const h1 = loopHarness({ loop: { fixAfterTurns: 2, state: first } });
     runTurn(h1.tracer, failing('1'));
     runTurn(h1.tracer, healthy('2'));
     await h1.processor.forceFlush();
@@ -156,7 +158,7 @@ describe('loop state', () => {
 
     const events: LoopEvent[] = [];
     const second = memoryPort(first.saved[0]);
-    const h2 = createHarness({ loop: { fixAfterTurns: 2, state: second, onEvent: e => events.push(e) } });
+    const h2 = loopHarness({ loop: { fixAfterTurns: 2, state: second, onEvent: e => events.push(e) } });
     runTurn(h2.tracer, healthy('2')); // the second clean turn, after the restart
     expect(events.map(e => e.type)).toEqual(['fixed']);
     await h2.processor.shutdown();
@@ -165,7 +167,7 @@ describe('loop state', () => {
 
   it("is kept in the processor's state file, beside the baselines", async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'loop-state-')), 'state.json');
-    const h1 = createHarness({ state: { path }, loop: { fixAfterTurns: 1 } });
+    const h1 = loopHarness({ state: { path }, loop: { fixAfterTurns: 1 } });
     runTurn(h1.tracer, failing('1'));
     await h1.processor.shutdown();
     const snapshot = JSON.parse(readFileSync(path, 'utf8')) as { entries: [string, string, LoopState][] };
@@ -173,7 +175,7 @@ describe('loop state', () => {
     expect(entry?.[2].fingerprints).toMatchObject([{ status: 'open', lastSeenVersion: '1' }]);
 
     const events: LoopEvent[] = [];
-    const h2 = createHarness({ state: { path }, loop: { fixAfterTurns: 1, onEvent: e => events.push(e) } });
+    const h2 = loopHarness({ state: { path }, loop: { fixAfterTurns: 1, onEvent: e => events.push(e) } });
     runTurn(h2.tracer, healthy('2'));
     expect(events.map(e => e.type)).toEqual(['fixed']);
   });
@@ -204,7 +206,7 @@ describe('loop state', () => {
   });
 
   it('stays bounded, forgetting fixed fingerprints before open ones', () => {
-    const h = createHarness({ loop: { maxFingerprints: 2, fixAfterTurns: 1 } });
+    const h = loopHarness({ loop: { maxFingerprints: 2, fixAfterTurns: 1 } });
     runTurn(h.tracer, { agentVersion: '1', steps: [{ llm: { toolCalls: [{ id: 'a', name: 'alpha' }] } }, { tool: { name: 'alpha', id: 'a', fail: 'x' } }] });
     runTurn(h.tracer, healthy('2')); // fixes alpha's tool_error
     runTurn(h.tracer, { agentVersion: '2', steps: [{ llm: { toolCalls: [{ id: 'b', name: 'beta' }] } }, { tool: { name: 'beta', id: 'b', fail: 'x' } }] });

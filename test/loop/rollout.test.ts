@@ -4,7 +4,9 @@ import { ConfigError } from '../../src/index.js';
 import type { LoopEvent } from '../../src/loop/loop-events.js';
 import { TriageLoop } from '../../src/loop/triage-loop.js';
 import { standardNormalCdf, twoProportionZTest } from '../../src/loop/two-proportion-z-test.js';
-import { createHarness, sumWhere } from '../helpers/harness.js';
+import { loopHarness } from '../helpers/loop-harness.js';
+import type { createHarness} from '../helpers/harness.js';
+import { sumWhere } from '../helpers/harness.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
 import type { TurnScript } from '../helpers/scripted-agent.js';
@@ -55,7 +57,7 @@ describe('rollout regressions', () => {
   it('flag a version whose failed-turn rate rose significantly, once, with a metric and an alert', async () => {
     const hook = await startWebhookReceiver();
     const events: LoopEvent[] = [];
-    const h = createHarness({
+    const h = loopHarness({
       loop: { rollout: { minTurns: 40, alpha: 0.01 }, onEvent: e => events.push(e) },
       alerts: { url: hook.url, format: 'json', severities: [] },
     });
@@ -80,7 +82,7 @@ describe('rollout regressions', () => {
     { name: 'a rise within noise (20% to 25%)', v2Failed: 40 },
   ])('stay quiet on $name', ({ v2Failed }) => {
     const events: LoopEvent[] = [];
-    const h = createHarness({ loop: { rollout: { minTurns: 40 }, onEvent: e => events.push(e) } });
+    const h = loopHarness({ loop: { rollout: { minTurns: 40 }, onEvent: e => events.push(e) } });
     run(h, '1', 100, 20);
     run(h, '2', 160, v2Failed);
     expect(events.filter(e => e.type === 'rollback_candidate')).toEqual([]);
@@ -98,13 +100,13 @@ describe('rollout regressions', () => {
   });
 
   it('reject a bad alpha naming the key', () => {
-    expect(() => createHarness({ loop: { rollout: { alpha: 2 } } })).toThrow(ConfigError);
-    expect(() => createHarness({ loop: { rollout: { alpha: 2 } } })).toThrow(/loop\.rollout\.alpha/);
+    expect(() => loopHarness({ loop: { rollout: { alpha: 2 } } })).toThrow(ConfigError);
+    expect(() => loopHarness({ loop: { rollout: { alpha: 2 } } })).toThrow(/loop\.rollout\.alpha/);
   });
 });
 
 const failedFinding = (() => {
-  const h = createHarness();
+  const h = loopHarness();
   runTurn(h.tracer, failing('0'));
   const finding = h.findings[0];
   if (!finding) throw new Error('expected a finding');
