@@ -2,7 +2,7 @@ import type { ReportData } from './report-data.js';
 import { TIME_TO_FIX_BUCKETS } from './report-data.js';
 import { formatChange, formatDuration, formatTime, ROLLBACK_HEADERS, rollbackRow } from './format.js';
 import { escapeHtml } from './html-escape.js';
-import { stackedBarChart } from './svg-chart.js';
+import { colorsFor, stackedBarChart } from './svg-chart.js';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
@@ -18,18 +18,19 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.25rem}svg{max-wid
  * and a content security policy that forbids loading anything.
  */
 export function htmlReport(data: ReportData): string {
+  const color = colorsFor([...data.trends.map(t => t.class), ...data.fixes.map(f => f.class)]);
   const failuresChart = stackedBarChart({
     id: 'failures-by-week',
     title: 'Failures per class per week',
     categories: data.weeks,
-    series: data.trends.map(t => ({ name: t.class, values: t.perWeek })),
+    series: data.trends.map(t => ({ name: t.class, color: color(t.class), values: t.perWeek })),
     yLabel: 'failures',
   });
   const fixChart = stackedBarChart({
     id: 'time-to-fix',
     title: 'Time to fix, distribution by class',
     categories: TIME_TO_FIX_BUCKETS.map(b => b.label),
-    series: data.fixes.map(f => ({ name: f.class, values: f.buckets })),
+    series: data.fixes.map(f => ({ name: f.class, color: color(f.class), values: f.buckets })),
     yLabel: 'fixes',
   });
   const body = [
