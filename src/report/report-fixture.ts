@@ -41,13 +41,15 @@ export interface FixtureRead {
   readonly errors: string[];
 }
 
-/** Every `*.json` fixture directly in `dir`, in name order. */
+/** Every `agent_fail_*.json` fixture directly in `dir`, in name order (handoff packets beside them are not fixtures). */
 export function readReportFixtures(dir: string): FixtureRead {
   const fixtures: ReportFixture[] = [];
   const errors: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter(name => name.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter(name => name.startsWith('agent_fail_') && name.endsWith('.json'))
+      .sort();
   } catch (error) {
     return { fixtures, errors: [`${dir}: cannot read directory: ${(error as Error).message}`] };
   }

@@ -49,6 +49,7 @@ describe('ISO weeks', () => {
 describe('agent-triage report', () => {
   it('shows which classes grow week over week, open fingerprints and time to fix', async () => {
     const dir = writeFixtures(CORPUS);
+    writeFileSync(join(dir, 'handoff_20261103_100000_ab12.json'), '{"task": "…"}'); // written beside fixtures; not one
     const { path, openFingerprint } = await writeLoopState(Date.parse('2026-11-01T00:00:00Z'));
     const out = buffer();
     const err = buffer();
