@@ -201,6 +201,17 @@ describe('alerts from the processor', () => {
     await h.processor.shutdown();
   });
 
+  it('never holds spans back, even when the webhook hangs', async () => {
+    const hook = await startWebhookReceiver(['hang']);
+    receiver = hook;
+    const h = createHarness({ alerts: { url: hook.url, timeoutMs: 200, maxRetries: 0 } });
+    const ids = runTurn(h.tracer, { steps: [{ llm: { fail: { httpStatus: 503 } } }] });
+    expect(h.spans().map(s => s.spanContext().spanId).sort()).toEqual([ids.rootSpanId, ...ids.stepSpanIds].sort());
+    await hook.received(1);
+    await h.processor.shutdown();
+    expect(sumWhere(await h.metric('agent_triage.alerts.undelivered'), {})).toBe(1);
+  });
+
   it('pages only the listed signals when severities are narrowed', async () => {
     const hook = await startWebhookReceiver();
     receiver = hook;

@@ -101,6 +101,21 @@ describe('fix tracking through the processor', () => {
     expect(events).toMatchObject([{ type: 'fixed', record: { fixedInVersion: '2026.11.2' } }]);
   });
 
+  it('counts an onEvent callback that throws, and keeps tracking', async () => {
+    const h = loopHarness({
+      loop: {
+        fixAfterTurns: 1,
+        onEvent: () => {
+          throw new Error('callback bug');
+        },
+      },
+    });
+    runTurn(h.tracer, failing('1'));
+    runTurn(h.tracer, healthy('2'));
+    expect(h.processor.loop.state().fingerprints[0]?.status).toBe('fixed');
+    expect(sumWhere(await h.metric('agent_triage.internal.errors'), { 'agent_triage.reason': 'on_loop_event' })).toBe(1);
+  });
+
   it('marks a fingerprint fixed by hand', async () => {
     const h = loopHarness();
     runTurn(h.tracer, failing('1'));
