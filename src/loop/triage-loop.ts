@@ -71,8 +71,21 @@ export class TriageLoop {
     this._metrics = new LoopMetrics(meter, () => this._fixes.openCountsByClass());
   }
 
-  /** A turn was decided with these findings. */
+  /** A turn was decided with these findings. Never throws: a failure here is counted, the turn goes on. */
   turnDecided(turn: LoopObservation): void {
+    this._guard(() => {
+      this._turnDecided(turn);
+    });
+  }
+
+  /** Findings that arrived outside a turn (late spans): they count as occurrences, not as turns. Never throws. */
+  findingsOutsideTurn(observation: LoopObservation): void {
+    this._guard(() => {
+      this._occurred(observation);
+    });
+  }
+
+  private _turnDecided(turn: LoopObservation): void {
     const agent = turn.agentName ?? '';
     this._occurred(turn);
     if (turn.agentVersion === undefined) return; // fixes and rollouts are judged per version
@@ -86,11 +99,6 @@ export class TriageLoop {
       this._emit({ type: 'rollback_candidate', candidate });
     }
     this._scheduleSave();
-  }
-
-  /** Findings that arrived outside a turn (late spans): they count as occurrences, not as turns. */
-  findingsOutsideTurn(observation: LoopObservation): void {
-    this._occurred(observation);
   }
 
   /** Marks a failure fingerprint fixed by hand (e.g. the fix shipped outside a versioned rollout). */
@@ -131,6 +139,14 @@ export class TriageLoop {
     this._saveTimer = undefined;
     this.saveState();
     await this._alerts?.shutdown();
+  }
+
+  private _guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this._onError('loop', error);
+    }
   }
 
   private _occurred(observation: LoopObservation): void {
