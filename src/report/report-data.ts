@@ -122,7 +122,7 @@ function openFromFixtures(fixtures: readonly ReportFixture[]): OpenFingerprint[]
       class: f.class,
       signal: f.signal,
       agent: f.agent,
-      tool: undefined,
+      tool: f.tool,
       firstSeenMs: Math.min(seen?.firstSeenMs ?? f.recordedAtMs, f.recordedAtMs),
       lastSeenMs: Math.max(seen?.lastSeenMs ?? f.recordedAtMs, f.recordedAtMs),
       occurrences: (seen?.occurrences ?? 0) + 1,

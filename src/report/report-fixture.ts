@@ -24,6 +24,7 @@ const reportFixtureSchema = z.looseObject({
   severity: z.string().optional(),
   fingerprint: z.string().min(1).optional(),
   agent_name: z.string().nullish(),
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface ReportFixture {
@@ -33,6 +34,7 @@ export interface ReportFixture {
   readonly class: string;
   readonly fingerprint: string;
   readonly agent: string | undefined;
+  readonly tool: string | undefined;
 }
 
 export interface FixtureRead {
@@ -69,13 +71,16 @@ export function readReportFixtures(dir: string): FixtureRead {
     }
     const f = parsed.data;
     const agent = f.agent_name ?? undefined;
+    const toolDetail = f.details?.['gen_ai.tool.name'];
+    const tool = typeof toolDetail === 'string' ? toolDetail : undefined;
     fixtures.push({
       id: f.fixture_id,
       recordedAtMs: Date.parse(f.recorded_at),
       signal: f.failure_signal,
       class: f.class,
-      fingerprint: f.fingerprint ?? fingerprintOf(f.failure_signal, f.class, agent, undefined),
+      fingerprint: f.fingerprint ?? fingerprintOf(f.failure_signal, f.class, agent, tool),
       agent,
+      tool,
     });
   }
   return { fixtures, errors };

@@ -20,13 +20,16 @@ export function terminalReport(data: ReportData): string {
     ),
   );
   out.push('', 'Time to fix per class');
-  if (!data.hasState) out.push('  (needs the loop state: pass --state)');
-  out.push(
-    ...table(
-      ['class', 'fixes', 'median', 'p90', 'max'],
-      data.fixes.map(f => [f.class, String(f.count), formatDuration(f.medianSeconds), formatDuration(f.p90Seconds), formatDuration(f.maxSeconds)]),
-    ),
-  );
+  if (data.hasState) {
+    out.push(
+      ...table(
+        ['class', 'fixes', 'median', 'p90', 'max'],
+        data.fixes.map(f => [f.class, String(f.count), formatDuration(f.medianSeconds), formatDuration(f.p90Seconds), formatDuration(f.maxSeconds)]),
+      ),
+    );
+  } else {
+    out.push('  (needs the loop state: pass --state)');
+  }
   if (data.rollbackCandidates.length > 0) {
     out.push('', 'Rollback candidates');
     out.push(...table(ROLLBACK_HEADERS, data.rollbackCandidates.map(rollbackRow)));

@@ -38,6 +38,7 @@ export function writeFixtures(specs: readonly FixtureSpec[]): string {
       customer_visible: false,
       class: spec.class,
       agent_name: spec.agent ?? 'support-agent',
+      details: spec.signal === 'tool_error' ? { 'gen_ai.tool.name': 'search_db' } : {},
       trace_id: '0af7651916cd43dd8448eb211c80319c',
       span_id: 'b7ad6b7169203331',
     };

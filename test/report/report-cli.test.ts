@@ -71,6 +71,7 @@ describe('agent-triage report', () => {
     const out = buffer();
     expect(runReport(dir, { state: false, now: '2026-11-20T00:00:00Z' }, out, buffer())).toBe(0);
     expect(out.text).toContain('Open fingerprints (3) — no loop state');
+    expect(out.text).toMatch(/logic\s+tool_error\s+support-agent\s+search_db/);
     expect(out.text).toContain('(needs the loop state: pass --state)');
   });
 
