@@ -12,10 +12,10 @@ import type { ConventionAdapter } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
+import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
 import { Classifier } from '../taxonomy/classifier.js';
-import { loadDefaultTaxonomy, loadTaxonomyFile, validateTaxonomy } from '../taxonomy/taxonomy.js';
-import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
+import { resolveTaxonomy } from '../taxonomy/taxonomy.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
 import { optionsSchema } from './options.js';
@@ -37,6 +37,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _engine: SignalEngine;
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
+  private readonly _router: FailureRouter;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -50,6 +51,14 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._options = resolved;
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
+    this._router = new FailureRouter({
+      idempotentTools: resolved.idempotentTools,
+      maxTraces: resolved.maxTurnsInFlight,
+      onFailure: resolved.onFailure,
+      onCallbackError: error => {
+        this._internalError('on_failure', error);
+      },
+    });
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
     this._engine = new SignalEngine(buildSignals(resolved.signals), signal => {
       this.metrics.signalErrors.add([signal]);
@@ -71,6 +80,25 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         this._internalError('assemble', error);
       },
     });
+  }
+
+  /**
+   * True once a hard failure whose class routes to stop or handoff was seen in
+   * the trace (span-level failures count as soon as their span ends): the
+   * agent should not take its next step on its own.
+   */
+  shouldStop(traceId: string): boolean {
+    return this._router.shouldStop(traceId);
+  }
+
+  /** An AbortSignal aborted, with a `TriageStopError` carrying the failure, when `shouldStop(traceId)` turns true. */
+  signalFor(traceId: string): AbortSignal {
+    return this._router.signalFor(traceId);
+  }
+
+  /** The failure that stopped the trace's run, if any. */
+  stoppedBy(traceId: string): Finding | undefined {
+    return this._router.stoppedBy(traceId);
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -201,7 +229,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   ): Finding {
     const classification = this._classifier.classify(raw.signal, raw.details);
     const toolName = toolOf(raw.details);
-    return {
+    return this._router.routed(raw, {
       ...raw,
       traceId,
       turnRootSpanId,
@@ -212,7 +240,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       agentName,
       toolName,
       incomplete,
-    };
+    });
   }
 
   private _publish(findings: readonly Finding[]): void {
@@ -273,10 +301,4 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._sweepTimer !== undefined) clearInterval(this._sweepTimer);
     this._sweepTimer = undefined;
   }
-}
-
-function resolveTaxonomy(taxonomy: string | TaxonomyDefinition | undefined): TaxonomyDefinition {
-  if (taxonomy === undefined) return loadDefaultTaxonomy();
-  if (typeof taxonomy === 'string') return loadTaxonomyFile(taxonomy);
-  return validateTaxonomy(taxonomy, 'options.taxonomy');
 }

@@ -16,8 +16,17 @@ export interface AgentTriageSpanProcessorOptions {
   signals?: Record<string, SignalOverride>;
   /** A taxonomy definition, or the path of a taxonomy YAML file. The default is `signals/taxonomies/default.yaml`. */
   taxonomy?: TaxonomyDefinition | string;
-  /** Called once per classified finding, when its turn is decided. Errors it throws are counted and ignored. */
+  /** Called once per classified finding, when its turn is decided (the record). Errors it throws are counted and ignored. */
   onFinding?: (finding: Finding) => void;
+  /**
+   * Called once per failure as soon as it is known, with its route (the
+   * control): span-level failures when their span ends, inside that span's
+   * `end()`, so the agent can act before its next step; turn-level ones when
+   * the turn is decided. Errors it throws are counted and ignored.
+   */
+  onFailure?: (finding: Finding) => void;
+  /** Tools whose calls are safe to repeat: a transient failure of one may be retried within its class's bound. LLM calls always may. */
+  idempotentTools?: string[];
   /** Traces with agent turns being assembled at once; past it the oldest is decided on what it has. The default value is 5000. */
   maxTurnsInFlight?: number;
   /** Spans remembered per trace; past it the turn is marked incomplete. The default value is 1000. */
@@ -53,6 +62,8 @@ export const optionsSchema = z.strictObject({
   signals: z.record(z.string(), signalOverrideSchema).optional(),
   taxonomy: z.union([z.string().min(1), taxonomySchema]).optional(),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
+  onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
+  idempotentTools: z.array(z.string().min(1)).default([]),
   maxTurnsInFlight: positiveInt.default(5000),
   maxSpansPerTurn: positiveInt.default(1000),
   rootGraceMs: durationMs.default(1000),
