@@ -11,7 +11,10 @@ program
   .command('scan')
   .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them); prints one JSON line per finding')
   .argument('<paths...>', 'files, or directories whose *.json and *.jsonl files are read in name order')
-  .option('--taxonomy <file>', 'taxonomy YAML file (default: the built-in taxonomy)')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset (default, incident-review, mast) or YAML file', 'default')
+  .option('--fixtures <dir>', 'write a replay fixture and handoff packet per failure found into <dir>')
+  .option('--fixture-severities <list>', 'comma-separated severities that get a fixture', 'hard')
+  .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
   });

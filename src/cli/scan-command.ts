@@ -2,11 +2,23 @@ import { z } from 'zod';
 import { describeZodError } from '../config/config-error.js';
 import { readTraceFiles } from '../otlp/read-trace-files.js';
 import { findingToJsonLine, scanSpans } from '../scan/scan-spans.js';
+import type { ScanOptions } from '../scan/scan-spans.js';
+import { SEVERITIES } from '../signals/signal.js';
 
 const scanArgs = z.strictObject({
   paths: z.array(z.string().min(1)).min(1),
   taxonomy: z.string().min(1).optional(),
+  fixtures: z.string().min(1).optional(),
+  fixtureSeverities: z
+    .string()
+    .transform(list => list.split(',').map(s => s.trim()))
+    .pipe(z.array(z.enum(SEVERITIES)).min(1))
+    .default(['hard']),
+  includeMessages: z.boolean().default(false),
 });
+
+/** The scan writes what it finds: no age or count limit, the user chose the directory. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 interface Writable {
   write(text: string): unknown;
@@ -28,11 +40,29 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
   for (const error of errors) err.write(`error: ${error}\n`);
   let findings;
   try {
-    findings = await scanSpans(spans, args.data.taxonomy === undefined ? {} : { taxonomy: args.data.taxonomy });
+    findings = await scanSpans(spans, scanOptionsOf(args.data));
   } catch (error) {
     err.write(`agent-triage scan: ${(error as Error).message}\n`);
     return 2;
   }
   for (const finding of findings) out.write(`${findingToJsonLine(finding)}\n`);
   return errors.length > 0 ? 1 : 0;
+}
+
+function scanOptionsOf(args: z.output<typeof scanArgs>): ScanOptions {
+  return {
+    ...(args.taxonomy !== undefined && { taxonomy: args.taxonomy }),
+    ...(args.fixtures !== undefined && {
+      fixtures: {
+        dir: args.fixtures,
+        severities: args.fixtureSeverities,
+        includeMessages: args.includeMessages,
+        detectionSource: 'scan',
+        maxFiles: UNBOUNDED,
+        maxBytes: UNBOUNDED,
+        maxAgeMs: UNBOUNDED,
+        maxQueue: UNBOUNDED,
+      },
+    }),
+  };
 }

@@ -6,12 +6,14 @@ import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
+import { ATTR_TRIAGE_FIXTURE_ID } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
+import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
 import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
 import { Classifier } from '../taxonomy/classifier.js';
@@ -38,6 +40,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
   private readonly _router: FailureRouter;
+  private readonly _fixtures: FixtureRecorder | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -60,6 +63,19 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       },
     });
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
+    this._fixtures =
+      resolved.fixtures &&
+      new FixtureRecorder(resolved.fixtures, this._classifier.taxonomyName, {
+        onWritten: () => {
+          this.metrics.fixturesWritten.add([]);
+        },
+        onDropped: reason => {
+          this.metrics.fixturesDropped.add([reason]);
+        },
+        onError: error => {
+          diag.warn('agent-triage: could not write a replay fixture', error);
+        },
+      });
     this._engine = new SignalEngine(buildSignals(resolved.signals), signal => {
       this.metrics.signalErrors.add([signal]);
     });
@@ -79,6 +95,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       onInternalError: error => {
         this._internalError('assemble', error);
       },
+      ...(this._fixtures && {
+        captureMessages: (span: ReadableSpan) => this._fixtures?.captureMessages(span),
+      }),
     });
   }
 
@@ -146,6 +165,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
+    await this._fixtures?.flush();
     await this._next.forceFlush();
   }
 
@@ -159,6 +179,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
+    await this._fixtures?.flush();
     await this._next.shutdown();
   }
 
@@ -195,10 +216,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const findings = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
       this._publish(findings);
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
+      const fixtureIds = this._recordFixtures(turn, findings);
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
         const time = root.endTime;
-        root = enrichSpan(root, findings.map(f => findingEvent(f, time)), summary);
+        const events = findings.map(f => {
+          const event = findingEvent(f, time);
+          const fixtureId = fixtureIds.get(f);
+          return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
+        });
+        root = enrichSpan(root, events, summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
@@ -206,6 +233,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       this._internalError('turn', error);
     } finally {
       if (root) this._forward(root);
+    }
+  }
+
+  private _recordFixtures(turn: AssembledTurn, findings: readonly Finding[]): Map<Finding, string> {
+    if (!this._fixtures || findings.length === 0) return new Map();
+    try {
+      return this._fixtures.record(turn, findings);
+    } catch (error) {
+      this._internalError('fixture', error);
+      return new Map();
     }
   }
 

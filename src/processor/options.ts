@@ -2,6 +2,8 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
+import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
+import type { FixtureOptions } from '../fixtures/fixture-options.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import { taxonomySchema } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -14,7 +16,7 @@ export interface AgentTriageSpanProcessorOptions {
   meterProvider?: MeterProvider;
   /** Per-signal overrides of `signals/<id>.yaml`: `{ zero_tool_calls: { options: { maxConsecutiveStepsWithoutTools: 3 } } }`. */
   signals?: Record<string, SignalOverride>;
-  /** A taxonomy definition, or the path of a taxonomy YAML file. The default is `signals/taxonomies/default.yaml`. */
+  /** A preset name (`default`, `incident-review`, `mast`), the path of a taxonomy YAML file, or a definition. The default is `default`. */
   taxonomy?: TaxonomyDefinition | string;
   /** Called once per classified finding, when its turn is decided (the record). Errors it throws are counted and ignored. */
   onFinding?: (finding: Finding) => void;
@@ -27,6 +29,8 @@ export interface AgentTriageSpanProcessorOptions {
   onFailure?: (finding: Finding) => void;
   /** Tools whose calls are safe to repeat: a transient failure of one may be retried within its class's bound. LLM calls always may. */
   idempotentTools?: string[];
+  /** Write a replay fixture (and handoff packet) per failure into `fixtures.dir`; off when absent. */
+  fixtures?: FixtureOptions;
   /** Traces with agent turns being assembled at once; past it the oldest is decided on what it has. The default value is 5000. */
   maxTurnsInFlight?: number;
   /** Spans remembered per trace; past it the turn is marked incomplete. The default value is 1000. */
@@ -64,6 +68,7 @@ export const optionsSchema = z.strictObject({
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   idempotentTools: z.array(z.string().min(1)).default([]),
+  fixtures: fixtureOptionsSchema.optional(),
   maxTurnsInFlight: positiveInt.default(5000),
   maxSpansPerTurn: positiveInt.default(1000),
   rootGraceMs: durationMs.default(1000),
