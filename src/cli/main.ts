@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { runReplay } from './replay-command.js';
 import { runScan } from './scan-command.js';
 
 const program = new Command()
@@ -17,6 +18,17 @@ program
   .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
+  });
+
+program
+  .command('replay')
+  .description('Re-evaluate replay fixtures through the current signals and taxonomy; exits 1 when one no longer classifies the same')
+  .argument('<paths...>', 'fixture files, or directories whose agent_fail_*.json files are read in name order')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset or YAML file (default: the preset each fixture names, else default)')
+  .option('--json', 'print the report as JSON instead of text')
+  .option('--junit <file>', 'also write a JUnit XML report to <file>')
+  .action((paths: string[], options: Record<string, unknown>) => {
+    process.exitCode = runReplay(paths, options, process.stdout, process.stderr);
   });
 
 await program.parseAsync(process.argv);
