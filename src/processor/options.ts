@@ -5,7 +5,6 @@ import type { Finding } from '../engine/finding.js';
 import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
 import type { FixtureOptions } from '../fixtures/fixture-options.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
-import { taxonomySchema } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
 
@@ -64,7 +63,10 @@ export const optionsSchema = z.strictObject({
     .custom<MeterProvider>(value => typeof value === 'object' && value !== null && isFunction((value as Record<string, unknown>)['getMeter']), 'expected a MeterProvider')
     .optional(),
   signals: z.record(z.string(), signalOverrideSchema).optional(),
-  taxonomy: z.union([z.string().min(1), taxonomySchema]).optional(),
+  // Checked in full by resolveTaxonomy, whose errors name the taxonomy's own keys.
+  taxonomy: z
+    .union([z.string().min(1), z.custom<TaxonomyDefinition>(value => typeof value === 'object' && value !== null, 'expected a taxonomy definition')])
+    .optional(),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   idempotentTools: z.array(z.string().min(1)).default([]),

@@ -121,5 +121,5 @@ export function loadDefaultTaxonomy(): TaxonomyDefinition {
 export function resolveTaxonomy(taxonomy: string | TaxonomyDefinition | undefined, where = 'options.taxonomy'): TaxonomyDefinition {
   if (taxonomy === undefined) return loadDefaultTaxonomy();
   if (typeof taxonomy === 'string') return isPreset(taxonomy) ? loadTaxonomyPreset(taxonomy) : loadTaxonomyFile(taxonomy);
-  return validateTaxonomy(taxonomy, where);
+  return validateTaxonomy(parseOrThrow(taxonomySchema, taxonomy, where), where);
 }
