@@ -81,8 +81,9 @@ describe('taxonomy validation at load', () => {
     {
       desc: 'a class without a handoff target',
       edit: t => {
-        const { handoffTarget: _dropped, ...rest } = t.classes['logic']?.remediation ?? {};
-        return { ...t, classes: { ...t.classes, logic: { description: 'x', remediation: rest } } };
+        const remediation: Record<string, unknown> = { ...t.classes['logic']?.remediation };
+        delete remediation['handoffTarget'];
+        return { ...t, classes: { ...t.classes, logic: { description: 'x', remediation } } };
       },
       message: /classes\.logic\.remediation\.handoffTarget/,
     },
@@ -91,7 +92,8 @@ describe('taxonomy validation at load', () => {
       edit: t => {
         const infra = t.classes['infra'];
         if (!infra) throw new Error('no infra');
-        const { retry: _dropped, ...remediation } = infra.remediation;
+        const remediation: Record<string, unknown> = { ...infra.remediation };
+        delete remediation['retry'];
         return { ...t, classes: { ...t.classes, infra: { ...infra, remediation } } };
       },
       message: /classes\.infra\.remediation\.retry: retry: \{ maxAttempts \} is required/,
