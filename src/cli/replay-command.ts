@@ -21,9 +21,8 @@ interface Writable {
   write(text: string): unknown;
 }
 
-interface ErrorStream extends Writable {
-  readonly isTTY?: boolean;
-}
+/** stderr: the progress bar draws on it when it is a terminal. */
+type ErrorStream = Writable & Partial<Pick<NodeJS.WriteStream, 'isTTY'>> & NodeJS.WritableStream;
 
 /**
  * `agent-triage replay`: exit 0 when every fixture still classifies the same,
@@ -45,7 +44,7 @@ export function runReplay(paths: string[], options: Record<string, unknown>, out
   }
   const { fixtures, errors } = readFixtures(args.data.paths);
   for (const error of errors) err.write(`error: ${error}\n`);
-  const bar = err.isTTY === true && fixtures.length >= PROGRESS_MIN_FIXTURES ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = err.isTTY === true && fixtures.length >= PROGRESS_MIN_FIXTURES ? new cliProgress.SingleBar({ stream: err, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(fixtures.length, 0);
   const results = fixtures.map(({ path, fixture }) => {
     const result = { ...replayer.replay(fixture), path };
