@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../config/config-error.js';
 import { readTraceFiles } from '../otlp/read-trace-files.js';
@@ -34,6 +35,15 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
   if (!args.success) {
     err.write(`agent-triage scan: ${describeZodError('arguments', args.error)}\n`);
     return 2;
+  }
+  if (args.data.fixtures !== undefined) {
+    // Fixtures are written in the background; a directory that cannot be created must fail up front.
+    try {
+      mkdirSync(args.data.fixtures, { recursive: true });
+    } catch (error) {
+      err.write(`agent-triage scan: --fixtures ${args.data.fixtures}: ${(error as Error).message}\n`);
+      return 2;
+    }
   }
   const { spans, errors, warnings } = readTraceFiles(args.data.paths);
   for (const warning of warnings) err.write(`warning: ${warning}\n`);

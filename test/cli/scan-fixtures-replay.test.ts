@@ -59,6 +59,14 @@ describe('agent-triage scan --fixtures', () => {
     expect(first).toHaveLength(1);
     expect(fixtureFiles(dir)).toEqual(first);
   });
+
+
+  it('refuses (exit 2) a fixture directory it cannot create', () => {
+    const file = writeFile(tempDir(), 'not-a-dir', '');
+    const result = cli('scan', '--fixtures', join(file, 'fixtures'), file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--fixtures');
+  });
 });
 
 describe('agent-triage replay', () => {
