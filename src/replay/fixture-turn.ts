@@ -64,8 +64,6 @@ function stepOf(fixture: Fixture, step: ReplayStep): StepSummary {
     outputTokens: view.outputTokens,
     plannedToolCalls: view.plannedToolCalls,
     model: view.model,
-    temperature: undefined,
-    maxTokens: undefined,
     region: fixture.context_env.region ?? undefined,
     error: step.error
       ? {
@@ -77,7 +75,6 @@ function stepOf(fixture: Fixture, step: ReplayStep): StepSummary {
           exceptionMessage: view.exceptionMessage,
         }
       : undefined,
-    messages: undefined,
   };
 }
 
@@ -99,8 +96,6 @@ function emptyView(fixture: Fixture, spanId: string, name: string, startMs: numb
     conversationId: fixture.session_id,
     model: undefined,
     provider: undefined,
-    temperature: undefined,
-    maxTokens: undefined,
     region: fixture.context_env.region ?? undefined,
     toolName: undefined,
     toolCallId: undefined,

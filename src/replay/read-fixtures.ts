@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { describeZodError } from '../config/config-error.js';
 import type { Fixture } from '../fixtures/fixture-schema.js';
 import { FIXTURE_ID_PATTERN, fixtureSchema } from '../fixtures/fixture-schema.js';
@@ -60,5 +60,5 @@ function expand(inputs: readonly string[], errors: string[]): string[] {
     const names = readdirSync(input).filter(isFixtureName).sort();
     files.push(...names.map(name => join(input, name)));
   }
-  return files.filter(file => isFixtureName(basename(file)) || inputs.includes(file));
+  return files;
 }
