@@ -26,7 +26,10 @@ export async function startOtlpReceiver(): Promise<{ url: string; requests: Rece
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close(error => (error ? reject(error) : resolve()));
+        server.close(error => {
+          if (error) reject(error);
+          else resolve();
+        });
       }),
   };
 }
