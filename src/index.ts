@@ -2,7 +2,8 @@ export { AgentTriageSpanProcessor } from './processor/agent-triage-span-processo
 export type { AgentTriageSpanProcessorOptions } from './processor/options.js';
 export type { Finding } from './engine/finding.js';
 export { SIGNAL_IDS, SEVERITIES } from './signals/signal.js';
-export type { Severity, Signal, SignalContext, SignalId, SignalReport, FindingDetails } from './signals/signal.js';
+export type { Severity, Signal, SignalContext, SignalId, CustomSignalId, SignalName, SignalReport, FindingDetails } from './signals/signal.js';
+export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
 export type { SpanView, SpanRole, PlannedToolCall, ConventionId } from './normalize/span-view.js';
 export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';

@@ -1,4 +1,4 @@
-import { createNoopMeter } from '@opentelemetry/api';
+import { ValueType, createNoopMeter } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { ATTR_GEN_AI_AGENT_NAME } from '../semconv.js';
 import type { Finding } from '../engine/finding.js';
@@ -38,7 +38,7 @@ export class TriageMetrics {
     this._agents = new BoundedLabel(maxAgentLabels);
     const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
     const counter = (name: string, unit: string, description: string, table: CounterTable): void => {
-      meter.createObservableCounter(name, { unit, description }).addCallback(result => {
+      meter.createObservableCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
         table.observe(result);
       });
     };
@@ -52,7 +52,7 @@ export class TriageMetrics {
     counter('agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
     counter('agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);
     meter
-      .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.' })
+      .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.', valueType: ValueType.INT })
       .addCallback(result => {
         result.observe(inFlight());
       });

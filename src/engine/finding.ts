@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Route } from '../routing/route.js';
 import type { Remediation } from '../taxonomy/taxonomy.js';
-import type { FindingDetails, Severity, SignalId } from '../signals/signal.js';
+import type { FindingDetails, Severity, SignalName } from '../signals/signal.js';
 
 /** A signal's report once the engine has stamped it with the signal's identity and defaults. */
 export interface RawFinding {
-  readonly signal: SignalId;
+  readonly signal: SignalName;
   readonly severity: Severity;
   /** The immediate action from the failure-signal table. */
   readonly action: string;
@@ -32,7 +32,7 @@ export interface Finding extends RawFinding {
   readonly incomplete: boolean;
 }
 
-export function fingerprintOf(signal: SignalId, classId: string, agent: string | undefined, tool: string | undefined): string {
+export function fingerprintOf(signal: SignalName, classId: string, agent: string | undefined, tool: string | undefined): string {
   const key = [signal, classId, agent ?? '', tool ?? ''].join('\u0000');
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }

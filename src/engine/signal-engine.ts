@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { SpanView } from '../normalize/span-view.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
-import type { SignalContext, SignalId, SignalReport } from '../signals/signal.js';
+import type { SignalContext, SignalName, SignalReport } from '../signals/signal.js';
 import type { TurnView } from '../turns/turn-view.js';
 import type { RawFinding } from './finding.js';
 
@@ -11,14 +11,14 @@ import type { RawFinding } from './finding.js';
  */
 export class SignalEngine {
   private readonly _signals: readonly ConfiguredSignal[];
-  private readonly _onSignalError: (id: SignalId, error: unknown) => void;
+  private readonly _onSignalError: (id: SignalName, error: unknown) => void;
 
-  constructor(signals: readonly ConfiguredSignal[], onSignalError: (id: SignalId, error: unknown) => void) {
+  constructor(signals: readonly ConfiguredSignal[], onSignalError: (id: SignalName, error: unknown) => void) {
     this._signals = signals;
     this._onSignalError = onSignalError;
   }
 
-  get signalIds(): SignalId[] {
+  get signalIds(): SignalName[] {
     return this._signals.map(s => s.signal.id);
   }
 

@@ -76,7 +76,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           diag.warn('agent-triage: could not write a replay fixture', error);
         },
       });
-    this._engine = new SignalEngine(buildSignals(resolved.signals), signal => {
+    this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
       this.metrics.signalErrors.add([signal]);
     });
     this._assembler = new TurnAssembler(resolved, {

@@ -7,6 +7,8 @@ import type { FixtureOptions } from '../fixtures/fixture-options.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
+import type { ConfiguredSignal } from '../signals/registry.js';
+import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
 
 export interface AgentTriageSpanProcessorOptions {
   /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor(new OTLPTraceExporter())`. */
@@ -15,6 +17,8 @@ export interface AgentTriageSpanProcessorOptions {
   meterProvider?: MeterProvider;
   /** Per-signal overrides of `signals/<id>.yaml`: `{ zero_tool_calls: { options: { maxConsecutiveStepsWithoutTools: 3 } } }`. */
   signals?: Record<string, SignalOverride>;
+  /** Your own signals, run after the built-in ones. Ids must be `custom.<name>`; map them in your taxonomy or they land in its fallback class. */
+  customSignals?: readonly ConfiguredSignal[];
   /** A preset name (`default`, `incident-review`, `mast`), the path of a taxonomy YAML file, or a definition. The default is `default`. */
   taxonomy?: TaxonomyDefinition | string;
   /** Called once per classified finding, when its turn is decided (the record). Errors it throws are counted and ignored. */
@@ -67,6 +71,18 @@ export const optionsSchema = z.strictObject({
   taxonomy: z
     .union([z.string().min(1), z.custom<TaxonomyDefinition>(value => typeof value === 'object' && value !== null, 'expected a taxonomy definition')])
     .optional(),
+  customSignals: z
+    .array(
+      z.strictObject({
+        signal: z.custom<ConfiguredSignal['signal']>(
+          value => typeof value === 'object' && value !== null && CUSTOM_SIGNAL_PATTERN.test(String((value as Record<string, unknown>)['id'])),
+          'expected a Signal whose id is custom.<name>',
+        ),
+        severity: z.enum(SEVERITIES),
+        action: z.string().min(1),
+      }),
+    )
+    .default([]),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   idempotentTools: z.array(z.string().min(1)).default([]),

@@ -3,7 +3,8 @@ import type { RawFinding } from '../engine/finding.js';
 import type { Fixture } from '../fixtures/fixture-schema.js';
 import { buildSignals } from '../signals/registry.js';
 import type { SignalOverride } from '../signals/signal-config.js';
-import type { SignalId } from '../signals/signal.js';
+import type { ConfiguredSignal } from '../signals/registry.js';
+import type { SignalName } from '../signals/signal.js';
 import { Classifier } from '../taxonomy/classifier.js';
 import { TAXONOMY_PRESETS, resolveTaxonomy } from '../taxonomy/taxonomy.js';
 import type { RemediationDecision, TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -17,7 +18,7 @@ import { spanViewsOf, turnViewOf } from './fixture-turn.js';
 export type ReplayStatus = 'same' | 'reclassified' | 'not_reproduced';
 
 export interface ReplayedFinding {
-  readonly signal: SignalId;
+  readonly signal: SignalName;
   readonly class: string;
   readonly spanId: string;
   readonly decision: RemediationDecision;
@@ -26,7 +27,7 @@ export interface ReplayedFinding {
 export interface ReplayResult {
   readonly fixtureId: string;
   readonly status: ReplayStatus;
-  readonly expected: { readonly signal: SignalId; readonly class: string; readonly spanId: string; readonly decision: RemediationDecision };
+  readonly expected: { readonly signal: SignalName; readonly class: string; readonly spanId: string; readonly decision: RemediationDecision };
   /** The replayed finding matching the recorded signal and span, if any. */
   readonly actual: ReplayedFinding | undefined;
   /** Everything the current signals find in the fixture's turn. */
@@ -35,6 +36,8 @@ export interface ReplayResult {
 
 export interface ReplayOptions {
   readonly signals?: Record<string, SignalOverride>;
+  /** The same custom signals the processor ran; fixtures of custom signals replay only with them. */
+  readonly customSignals?: readonly ConfiguredSignal[];
   /** A preset name, a file, or a definition. When absent, each fixture is replayed through the preset it names (else `default`). */
   readonly taxonomy?: string | TaxonomyDefinition;
 }
@@ -45,12 +48,12 @@ export class FixtureReplayer {
   private readonly _fixed: Classifier | undefined;
   private readonly _presets = new Map<string, Classifier>();
   /** Signals that threw while replaying, by id: a broken signal must not read as "not reproduced" silently. */
-  readonly signalErrors = new Map<SignalId, number>();
+  readonly signalErrors = new Map<SignalName, number>();
 
   /** @throws ConfigError when the signal overrides or the taxonomy are invalid. */
   constructor(options: ReplayOptions = {}) {
     this._fixed = options.taxonomy === undefined ? undefined : new Classifier(resolveTaxonomy(options.taxonomy, 'taxonomy'));
-    this._engine = new SignalEngine(buildSignals(options.signals), id => {
+    this._engine = new SignalEngine([...buildSignals(options.signals), ...(options.customSignals ?? [])], id => {
       this.signalErrors.set(id, (this.signalErrors.get(id) ?? 0) + 1);
     });
   }

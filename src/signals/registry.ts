@@ -19,7 +19,7 @@ export const BUILTIN_SIGNALS: Readonly<Partial<Record<SignalId, SignalFactory>>>
   skipped_planned_call: options => createSkippedPlannedCallSignal(options),
 };
 
-/** A signal ready to run, with the severity and action its findings carry by default. */
+/** A signal ready to run, with the severity and action its findings carry by default (also how users add `custom.*` signals). */
 export interface ConfiguredSignal {
   readonly signal: Signal;
   readonly severity: Severity;

@@ -14,6 +14,11 @@ export const SIGNAL_IDS = [
 ] as const;
 export type SignalId = (typeof SIGNAL_IDS)[number];
 
+/** Signals users add themselves are namespaced so they never collide with built-in ids. */
+export type CustomSignalId = `custom.${string}`;
+export type SignalName = SignalId | CustomSignalId;
+export const CUSTOM_SIGNAL_PATTERN = /^custom\.[a-z0-9_.-]+$/;
+
 /** `hard`: page someone now. `soft`: log the evidence and flag it for review. */
 export const SEVERITIES = ['hard', 'soft'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -39,7 +44,7 @@ export interface SignalContext {
  * throw on odd input; if one does anyway, the engine isolates and counts it.
  */
 export interface Signal {
-  readonly id: SignalId;
+  readonly id: SignalName;
   /** Evaluated when a span ends, on that span alone (streaming). */
   onSpan?(span: SpanView, ctx: SignalContext): void;
   /** Evaluated once per turn, when the turn is decided. */

@@ -1,4 +1,4 @@
-import type { FindingDetails, SignalId } from '../signals/signal.js';
+import type { FindingDetails, SignalName } from '../signals/signal.js';
 import type { Remediation, TaxonomyDefinition } from './taxonomy.js';
 
 export interface Classification {
@@ -25,7 +25,7 @@ export class Classifier {
     return this._taxonomy.name;
   }
 
-  classify(signal: SignalId, details: FindingDetails): Classification {
+  classify(signal: SignalName, details: FindingDetails): Classification {
     const rule = this._taxonomy.rules.find(r => r.signal === signal && matchesWhen(r.when, details));
     const primary = rule?.class ?? this._taxonomy.fallback;
     return {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, parseOrThrow } from '../config/config-error.js';
 import { PACKAGE_SIGNALS_DIR, readYamlFile } from '../config/data-files.js';
-import { SIGNAL_IDS } from '../signals/signal.js';
+import { CUSTOM_SIGNAL_PATTERN, SIGNAL_IDS } from '../signals/signal.js';
 
 /** The remediation surfaces a class can be bound to. */
 export const REMEDIATION_SURFACES = ['prompt', 'tool_config', 'data_owner', 'scope', 'retry', 'human_triage'] as const;
@@ -48,7 +48,7 @@ export const taxonomySchema = z.strictObject({
   classes: z.record(classIdSchema, z.strictObject({ description: z.string().min(1), remediation: remediationSchema })),
   rules: z.array(
     z.strictObject({
-      signal: z.enum(SIGNAL_IDS),
+      signal: z.union([z.enum(SIGNAL_IDS), z.string().regex(CUSTOM_SIGNAL_PATTERN, 'custom signals are named custom.<name>')]),
       /** Matches when every listed finding detail has exactly this value. */
       when: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
       class: classIdSchema,

@@ -80,12 +80,16 @@ export class TraceState {
     return this.membersOf(root).some(node => !node.ended);
   }
 
-  /** Nothing left to decide: no held root, no open span, no undecided agent span. */
+  /**
+   * Nothing left to wait for: no held root, no open span (an open span of a
+   * decided turn will arrive late and must still find its turn), and no
+   * undecided agent span.
+   */
   isSettled(): boolean {
     if (this.held.size > 0) return false;
     for (const node of this.nodes.values()) {
-      if (node.decidedBy !== undefined) continue;
-      if (!node.ended || node.isAgentSpan) return false;
+      if (!node.ended) return false;
+      if (node.decidedBy === undefined && node.isAgentSpan) return false;
     }
     return true;
   }

@@ -246,7 +246,7 @@ export class TurnAssembler {
       node.step = undefined;
       node.findings = undefined;
     }
-    const hasAgentContent = root.isTurnRoot || members.some(node => node !== root && node.isAgentSpan);
+    const hasAgentContent = members.some(node => node.isAgentSpan);
     if (!hasAgentContent) {
       if (rootEnd) this._hooks.forward(rootEnd.span);
       return;

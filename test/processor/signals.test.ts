@@ -1,3 +1,4 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { createHarness, failureEvents } from '../helpers/harness.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
@@ -157,5 +158,16 @@ describe('AgentTriageSpanProcessor signals', () => {
     const h = createHarness();
     runTurn(h.tracer, { steps: [{ llm: { text: 'a' } }, { llm: { text: 'b' } }] });
     expect(h.findings).toEqual([]);
+  });
+});
+
+describe('a lone agent span that is its own local root', () => {
+  it('is a turn of its own: a failed tool span with no parent is reported', () => {
+    const h = createHarness();
+    const tool = h.tracer.startSpan('execute_tool t', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't' } });
+    tool.setStatus({ code: SpanStatusCode.ERROR, message: 'down' });
+    tool.end();
+    expect(h.findings).toMatchObject([{ signal: 'tool_error', spanId: tool.spanContext().spanId, turnRootSpanId: tool.spanContext().spanId }]);
+    expect(failureEvents(h.span(tool.spanContext().spanId))).toHaveLength(1);
   });
 });
