@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { runReplay } from './replay-command.js';
 import { runScan } from './scan-command.js';
 
 const program = new Command()
@@ -11,9 +12,23 @@ program
   .command('scan')
   .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them); prints one JSON line per finding')
   .argument('<paths...>', 'files, or directories whose *.json and *.jsonl files are read in name order')
-  .option('--taxonomy <file>', 'taxonomy YAML file (default: the built-in taxonomy)')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset (default, incident-review, mast) or YAML file', 'default')
+  .option('--fixtures <dir>', 'write a replay fixture and handoff packet per failure found into <dir>')
+  .option('--fixture-severities <list>', 'comma-separated severities that get a fixture', 'hard')
+  .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
+  });
+
+program
+  .command('replay')
+  .description('Re-evaluate replay fixtures through the current signals and taxonomy; exits 1 when one no longer classifies the same')
+  .argument('<paths...>', 'fixture files, or directories whose agent_fail_*.json files are read in name order')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset or YAML file (default: the preset each fixture names, else default)')
+  .option('--json', 'print the report as JSON instead of text')
+  .option('--junit <file>', 'also write a JUnit XML report to <file>')
+  .action((paths: string[], options: Record<string, unknown>) => {
+    process.exitCode = runReplay(paths, options, process.stdout, process.stderr);
   });
 
 await program.parseAsync(process.argv);

@@ -30,6 +30,8 @@ export class TriageMetrics {
   readonly evicted = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly lateSpans = new CounterTable([]);
   readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly fixturesWritten = new CounterTable([]);
+  readonly fixturesDropped = new CounterTable([ATTR_TRIAGE_REASON]);
   private readonly _agents: BoundedLabel;
 
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
@@ -47,6 +49,8 @@ export class TriageMetrics {
     counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
     counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
     counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
+    counter('agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
+    counter('agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);
     meter
       .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.', valueType: ValueType.INT })
       .addCallback(result => {

@@ -10,6 +10,9 @@ export interface ConventionFields {
   readonly conversationId?: string | undefined;
   readonly model?: string | undefined;
   readonly provider?: string | undefined;
+  /** Request parameters of an LLM step (kept for replay fixtures). */
+  readonly temperature?: number | undefined;
+  readonly maxTokens?: number | undefined;
   readonly toolName?: string | undefined;
   readonly toolCallId?: string | undefined;
   readonly argsHash?: string | undefined;

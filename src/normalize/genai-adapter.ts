@@ -6,7 +6,9 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
   ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_TEMPERATURE,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_SYSTEM,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -75,7 +77,12 @@ export const genAiAdapter: ConventionAdapter = {
         attrs.malformed.push(ATTR_GEN_AI_OUTPUT_MESSAGES);
         planned = undefined;
       }
-      return { ...common, plannedToolCalls: planned };
+      return {
+        ...common,
+        plannedToolCalls: planned,
+        temperature: attrs.number(ATTR_GEN_AI_REQUEST_TEMPERATURE),
+        maxTokens: attrs.count(ATTR_GEN_AI_REQUEST_MAX_TOKENS),
+      };
     }
     return common;
   },

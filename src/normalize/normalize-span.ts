@@ -8,7 +8,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVICE_NAME,
 } from '@opentelemetry/semantic-conventions';
-import { EVENT_EXCEPTION } from '../semconv.js';
+import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
 import type { ConventionAdapter, ConventionFields } from './adapter.js';
 import { AttributeReader } from './attribute-reader.js';
 import type { SpanView } from './span-view.js';
@@ -51,6 +51,9 @@ export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionA
     conversationId: fields.conversationId,
     model: fields.model,
     provider: fields.provider,
+    temperature: fields.temperature,
+    maxTokens: fields.maxTokens,
+    region: stringOrUndefined(span.resource.attributes[ATTR_CLOUD_REGION]),
     toolName: fields.toolName,
     toolCallId: fields.toolCallId,
     argsHash: fields.argsHash,

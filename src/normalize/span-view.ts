@@ -38,6 +38,11 @@ export interface SpanView {
   readonly conversationId: string | undefined;
   readonly model: string | undefined;
   readonly provider: string | undefined;
+  /** Request parameters of an LLM step, when the instrumentation records them (optional: views built elsewhere may omit them). */
+  readonly temperature?: number | undefined;
+  readonly maxTokens?: number | undefined;
+  /** `cloud.region` of the span's resource. */
+  readonly region?: string | undefined;
   readonly toolName: string | undefined;
   readonly toolCallId: string | undefined;
   /** `sha256:<hex>` of the canonical JSON of the tool arguments, when captured. */

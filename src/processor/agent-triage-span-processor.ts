@@ -6,16 +6,18 @@ import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
+import { ATTR_TRIAGE_FIXTURE_ID } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
+import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
+import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
 import { Classifier } from '../taxonomy/classifier.js';
-import { loadDefaultTaxonomy, loadTaxonomyFile, validateTaxonomy } from '../taxonomy/taxonomy.js';
-import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
+import { resolveTaxonomy } from '../taxonomy/taxonomy.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
 import { optionsSchema } from './options.js';
@@ -37,6 +39,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _engine: SignalEngine;
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
+  private readonly _router: FailureRouter;
+  private readonly _fixtures: FixtureRecorder | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -50,7 +54,28 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._options = resolved;
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
+    this._router = new FailureRouter({
+      idempotentTools: resolved.idempotentTools,
+      maxTraces: resolved.maxTurnsInFlight,
+      onFailure: resolved.onFailure,
+      onCallbackError: error => {
+        this._internalError('on_failure', error);
+      },
+    });
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
+    this._fixtures =
+      resolved.fixtures &&
+      new FixtureRecorder(resolved.fixtures, this._classifier.taxonomyName, {
+        onWritten: () => {
+          this.metrics.fixturesWritten.add([]);
+        },
+        onDropped: reason => {
+          this.metrics.fixturesDropped.add([reason]);
+        },
+        onError: error => {
+          diag.warn('agent-triage: could not write a replay fixture', error);
+        },
+      });
     this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
       this.metrics.signalErrors.add([signal]);
     });
@@ -70,7 +95,29 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       onInternalError: error => {
         this._internalError('assemble', error);
       },
+      ...(this._fixtures && {
+        captureMessages: (span: ReadableSpan) => this._fixtures?.captureMessages(span),
+      }),
     });
+  }
+
+  /**
+   * True once a hard failure whose class routes to stop or handoff was seen in
+   * the trace (span-level failures count as soon as their span ends): the
+   * agent should not take its next step on its own.
+   */
+  shouldStop(traceId: string): boolean {
+    return this._router.shouldStop(traceId);
+  }
+
+  /** An AbortSignal aborted, with a `TriageStopError` carrying the failure, when `shouldStop(traceId)` turns true. */
+  signalFor(traceId: string): AbortSignal {
+    return this._router.signalFor(traceId);
+  }
+
+  /** The failure that stopped the trace's run, if any. */
+  stoppedBy(traceId: string): Finding | undefined {
+    return this._router.stoppedBy(traceId);
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -118,6 +165,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
+    await this._fixtures?.flush();
     await this._next.forceFlush();
   }
 
@@ -131,6 +179,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
+    await this._fixtures?.flush();
     await this._next.shutdown();
   }
 
@@ -167,10 +216,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const findings = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
       this._publish(findings);
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
+      const fixtureIds = this._recordFixtures(turn, findings);
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
         const time = root.endTime;
-        root = enrichSpan(root, findings.map(f => findingEvent(f, time)), summary);
+        const events = findings.map(f => {
+          const event = findingEvent(f, time);
+          const fixtureId = fixtureIds.get(f);
+          return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
+        });
+        root = enrichSpan(root, events, summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
@@ -178,6 +233,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       this._internalError('turn', error);
     } finally {
       if (root) this._forward(root);
+    }
+  }
+
+  private _recordFixtures(turn: AssembledTurn, findings: readonly Finding[]): Map<Finding, string> {
+    if (!this._fixtures || findings.length === 0) return new Map();
+    try {
+      return this._fixtures.record(turn, findings);
+    } catch (error) {
+      this._internalError('fixture', error);
+      return new Map();
     }
   }
 
@@ -201,7 +266,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   ): Finding {
     const classification = this._classifier.classify(raw.signal, raw.details);
     const toolName = toolOf(raw.details);
-    return {
+    return this._router.routed(raw, {
       ...raw,
       traceId,
       turnRootSpanId,
@@ -212,7 +277,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       agentName,
       toolName,
       incomplete,
-    };
+    });
   }
 
   private _publish(findings: readonly Finding[]): void {
@@ -273,10 +338,4 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._sweepTimer !== undefined) clearInterval(this._sweepTimer);
     this._sweepTimer = undefined;
   }
-}
-
-function resolveTaxonomy(taxonomy: string | TaxonomyDefinition | undefined): TaxonomyDefinition {
-  if (taxonomy === undefined) return loadDefaultTaxonomy();
-  if (typeof taxonomy === 'string') return loadTaxonomyFile(taxonomy);
-  return validateTaxonomy(taxonomy, 'options.taxonomy');
 }

@@ -2,12 +2,12 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
-import { isFailed } from '../normalize/span-view.js';
+import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_AGENT_VERSION, ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_OPERATION_NAME, TURN_ROOT_OPERATIONS } from '../semconv.js';
 import { TraceState, newNode } from './trace-state.js';
 import type { SpanNode } from './trace-state.js';
-import type { StepSummary, TurnView } from './turn-view.js';
+import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
 
 export interface AssemblerLimits {
   readonly maxTurnsInFlight: number;
@@ -45,6 +45,8 @@ export interface AssemblerHooks {
   forward(span: ReadableSpan): void;
   onEvicted(reason: EvictionReason): void;
   onInternalError(error: unknown): void;
+  /** Message content to keep on an LLM step's summary; only set when replay fixtures opt in to it. */
+  captureMessages?(span: ReadableSpan): readonly StepMessage[] | undefined;
 }
 
 /**
@@ -124,7 +126,7 @@ export class TurnAssembler {
       if (isAgentSpan) this._hooks.onStraySpan(view, findings, 'truncated', undefined);
       return false;
     }
-    recordEnd(node, view, findings);
+    recordEnd(node, view, findings, view.role === 'llm_step' ? this._hooks.captureMessages?.(span) : undefined);
 
     const owner = state.ownerOf(node);
     if (!node.isTurnRoot && owner.kind === 'decided') {
@@ -296,7 +298,7 @@ export class TurnAssembler {
   }
 }
 
-function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void {
+function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[], messages: readonly StepMessage[] | undefined): void {
   node.ended = true;
   node.parentId = view.parentSpanId;
   node.isLocalRoot = view.isLocalRoot;
@@ -307,6 +309,7 @@ function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void
   node.conversationId ??= view.conversationId;
   if (findings.length > 0) node.findings = findings;
   if (view.role === 'llm_step' || view.role === 'tool_call') {
+    const failed = isFailed(view);
     node.step = {
       spanId: view.spanId,
       parentSpanId: view.parentSpanId,
@@ -314,14 +317,32 @@ function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void
       name: view.name,
       startMs: view.startMs,
       endMs: view.endMs,
-      failed: isFailed(view),
+      failed,
       toolName: view.toolName,
       toolCallId: view.toolCallId,
       argsHash: view.argsHash,
+      resultHash: view.resultHash,
       outputTokens: view.outputTokens,
       plannedToolCalls: view.plannedToolCalls,
+      model: view.model,
+      temperature: view.temperature,
+      maxTokens: view.maxTokens,
+      region: view.region,
+      error: failed || isProviderFailureStatus(view.httpStatusCode) ? stepError(view) : undefined,
+      messages,
     };
   }
+}
+
+function stepError(view: SpanView): StepSummary['error'] {
+  return {
+    status: view.status,
+    statusMessage: view.statusMessage,
+    errorType: view.errorType,
+    httpStatusCode: view.httpStatusCode,
+    exceptionType: view.exceptionType,
+    exceptionMessage: view.exceptionMessage,
+  };
 }
 
 function stringAttr(value: unknown): string | undefined {

@@ -54,7 +54,7 @@ describe('taxonomy files', () => {
   it.each([
     { desc: 'an unknown fallback class', edit: (t: string) => t.replace('fallback: unclassified', 'fallback: nobody'), message: 'fallback: unknown class "nobody"' },
     { desc: 'a rule for an unknown signal', edit: (t: string) => t.replace('signal: tool_error,', 'signal: tool_crash,'), message: 'rules.2.signal' },
-    { desc: 'an unknown remediation surface', edit: (t: string) => t.replace('surface: prompt,', 'surface: slack,'), message: 'classes.tone.remediation.surface' },
+    { desc: 'an unknown remediation surface', edit: (t: string) => t.replace('surface: prompt\n', 'surface: slack\n'), message: 'classes.tone.remediation.surface' },
   ])('reject $desc, naming the key', ({ edit, message }) => {
     const path = join(tempDir('taxonomy-'), 'taxonomy.yaml');
     writeFileSync(path, edit(shipped));
