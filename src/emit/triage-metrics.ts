@@ -6,6 +6,8 @@ import { BoundedLabel, CounterTable } from './counter-table.js';
 import {
   ATTR_TRIAGE_ATTRIBUTE,
   ATTR_TRIAGE_CLASS,
+  ATTR_TRIAGE_CONVENTION,
+  ATTR_TRIAGE_HEALTH_CAUSE,
   ATTR_TRIAGE_REASON,
   ATTR_TRIAGE_SEVERITY,
   ATTR_TRIAGE_SIGNAL,
@@ -30,6 +32,7 @@ export class TriageMetrics {
   readonly evicted = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly lateSpans = new CounterTable([]);
   readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly instrumentationHealth = new CounterTable([ATTR_TRIAGE_HEALTH_CAUSE, ATTR_TRIAGE_CONVENTION, ATTR_TRIAGE_SIGNAL]);
   private readonly _agents: BoundedLabel;
 
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
@@ -46,6 +49,12 @@ export class TriageMetrics {
     counter('agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
     counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
     counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
+    counter(
+      'agent_triage.instrumentation_health',
+      '{span}',
+      'Agent spans lacking what a signal needs, by cause (unknown convention, content not captured, missing attribute), convention and signal.',
+      this.instrumentationHealth,
+    );
     counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     meter
       .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.' })

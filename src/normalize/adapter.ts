@@ -1,6 +1,7 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AttributeReader } from './attribute-reader.js';
-import type { ConventionId, PlannedToolCall, SpanRole } from './span-view.js';
+import type { ConventionId, FinishReason, PlannedToolCall, SpanRole } from './span-view.js';
 
 /** The part of a {@link SpanView} that depends on the instrumentation convention. */
 export interface ConventionFields {
@@ -17,6 +18,14 @@ export interface ConventionFields {
   readonly inputTokens?: number | undefined;
   readonly outputTokens?: number | undefined;
   readonly plannedToolCalls?: readonly PlannedToolCall[] | undefined;
+  readonly finishReason?: FinishReason | undefined;
+}
+
+/** What a span that starts a turn says about it at start (before its children run). */
+export interface TurnStart {
+  readonly agentName: string | undefined;
+  readonly agentVersion: string | undefined;
+  readonly conversationId: string | undefined;
 }
 
 /**
@@ -29,4 +38,10 @@ export interface ConventionAdapter {
   /** A cheap test, run on every span: does the span carry this convention's keys? */
   matches(span: ReadableSpan): boolean;
   read(attributes: AttributeReader, span: ReadableSpan): ConventionFields;
+  /**
+   * Called at span start with the attributes known then: returns the turn's
+   * facts when the span opens an agent turn, else undefined. `underAgentSpan`
+   * is true when the parent is a span already tracked as part of a turn.
+   */
+  turnStart(attributes: Attributes, underAgentSpan: boolean): TurnStart | undefined;
 }

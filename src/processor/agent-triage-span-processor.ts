@@ -8,8 +8,9 @@ import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
+import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
-import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
+import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { buildSignals } from '../signals/registry.js';
@@ -37,6 +38,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _engine: SignalEngine;
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
+  private readonly _health: InstrumentationHealth;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -51,6 +53,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
+    this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs);
     this._engine = new SignalEngine(buildSignals(resolved.signals), signal => {
       this.metrics.signalErrors.add([signal]);
     });
@@ -77,7 +80,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._shutdown === undefined) {
       try {
         const context = span.spanContext();
-        this._assembler.spanStarted(context.traceId, context.spanId, span.parentSpanContext?.spanId, span.attributes);
+        const parentId = span.parentSpanContext?.spanId;
+        const turnStart = adapterFor(span, this._adapters)?.turnStart(span.attributes, this._assembler.isTrackedSpan(context.traceId, parentId));
+        this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart);
         this._ensureSweeping();
       } catch (error) {
         this._internalError('start', error);
@@ -137,10 +142,12 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
   private _process(span: ReadableSpan): { out: ReadableSpan; taken: boolean } {
     const context = span.spanContext();
-    const adapter = this._adapters.find(candidate => candidate.matches(span));
+    const adapter = adapterFor(span, this._adapters);
     const evictedSummary = this._evictedRoots.get(context.spanId);
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
-      return { out: span, taken: false }; // not an agent span, not in an agent trace
+      // Not an agent span, not in an agent trace; unless its keys say it is one we cannot read.
+      const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
+      return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
     }
     const view = normalizeSpan(span, adapter ? [adapter] : []);
     for (const key of view.malformed) this.metrics.malformed.add([key]);
@@ -150,11 +157,12 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       return { out: enrichSpan(span, [], evictedSummary), taken: false };
     }
     const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
+    const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
     let out = span;
-    if (raw.length > 0) {
+    if (raw.length > 0 || diagnostics) {
       const agent = view.agentName ?? this._assembler.agentUnder(view.traceId, view.parentSpanId);
       const provisional = raw.map(r => this._classify(r, view.traceId, undefined, agent, false));
-      out = enrichSpan(span, provisional.map(f => findingEvent(f, span.endTime)));
+      out = enrichSpan(span, [...provisional.map(f => findingEvent(f, span.endTime)), ...(diagnostics ?? [])]);
     }
     const taken = this._assembler.spanEnded(span, view, raw);
     return { out, taken };
