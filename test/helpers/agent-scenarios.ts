@@ -1,0 +1,49 @@
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { DEFAULT_ADAPTERS } from '../../src/normalize/adapters.js';
+import { normalizeSpan } from '../../src/normalize/normalize-span.js';
+import type { SpanView } from '../../src/normalize/span-view.js';
+import type { Finding, SignalId } from '../../src/index.js';
+
+/**
+ * The scenarios every convention's end-to-end test runs with its real library,
+ * and the findings each must produce: the same for every convention.
+ */
+export const EXPECTED_SIGNALS = {
+  /** Plan two tool calls, run both, answer. */
+  healthy: [],
+  /** The provider answers HTTP 500. */
+  provider_500: ['provider_error'],
+  /** One of two planned tools throws. */
+  tool_throws: ['tool_error'],
+  /** The model keeps asking for a tool the agent does not have: three LLM steps, nothing executed. */
+  loop_without_tools: ['skipped_planned_call', 'zero_tool_calls'],
+  /** The model plans a call the agent never runs (a tool without an executor, or a run stopped before tools). */
+  planned_not_executed: ['skipped_planned_call'],
+  /** The same tool with the same arguments returns different results within a turn. */
+  same_args_different_results: [],
+} as const satisfies Record<string, readonly SignalId[]>;
+
+export type Scenario = keyof typeof EXPECTED_SIGNALS;
+export const SCENARIOS = Object.keys(EXPECTED_SIGNALS) as Scenario[];
+
+/** Sorted distinct signals of a set of findings. */
+export function signalsOf(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map(f => f.signal))].sort();
+}
+
+/** Libraries that use the global tracer or context need a context manager, or every span is a root. */
+export function enableAsyncContext(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+/** The normalised views of the exported tool-call spans, in end order. */
+export function toolViews(spans: readonly ReadableSpan[]): SpanView[] {
+  return spans.map(span => normalizeSpan(span, DEFAULT_ADAPTERS)).filter(view => view.role === 'tool_call');
+}
+
+/** Spans carrying the turn summary: one per decided turn root. */
+export function turnRoots(spans: readonly ReadableSpan[]): ReadableSpan[] {
+  return spans.filter(span => span.attributes['agent_triage.turn.outcome'] !== undefined);
+}
