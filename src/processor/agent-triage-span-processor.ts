@@ -81,8 +81,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       try {
         const context = span.spanContext();
         const parentId = span.parentSpanContext?.spanId;
-        const turnStart = adapterFor(span, this._adapters)?.turnStart(span.attributes, this._assembler.isTrackedSpan(context.traceId, parentId));
-        this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart);
+        const adapter = adapterFor(span, this._adapters);
+        const turnStart = adapter?.turnStart(span.attributes, this._assembler.isTrackedSpan(context.traceId, parentId));
+        this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart, adapter !== undefined);
         this._ensureSweeping();
       } catch (error) {
         this._internalError('start', error);

@@ -72,11 +72,14 @@ export class TurnAssembler {
   /**
    * Live spans: record the link so children can find their turn before it
    * ends. `turnStart` is set when the span's adapter says it opens a turn.
+   * Any agent span starts tracking its trace: some instrumentations name their
+   * turn root only after start, and an agent span that never ends (a library
+   * that leaks spans on errors) must keep its turn from looking complete.
    */
-  spanStarted(traceId: string, spanId: string, parentId: string | undefined, turnStart: TurnStart | undefined): void {
+  spanStarted(traceId: string, spanId: string, parentId: string | undefined, turnStart: TurnStart | undefined, isAgentSpan: boolean): void {
     let state = this._states.get(traceId);
     if (!state) {
-      if (!turnStart) return;
+      if (!turnStart && !isAgentSpan) return;
       state = this._createState(traceId);
     }
     state.lastActivityMs = this._now();

@@ -1,11 +1,9 @@
 import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import * as callbackManager from '@langchain/core/callbacks/manager';
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { BaseChatModelCallOptions, BindToolsInput } from '@langchain/core/language_models/chat_models';
 import { AIMessage } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
-import type { Runnable } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { MemorySaver } from '@langchain/langgraph';
@@ -44,8 +42,9 @@ class ScriptedChatModel extends BaseChatModel {
     return 'scripted';
   }
 
-  override bindTools(_tools: BindToolsInput[]): Runnable<BaseMessage[], AIMessage, BaseChatModelCallOptions> {
-    return this as unknown as Runnable<BaseMessage[], AIMessage, BaseChatModelCallOptions>;
+  /** The script already knows which tools it calls. */
+  override bindTools(): this {
+    return this;
   }
 
   _generate(_messages: BaseMessage[]): Promise<ChatResult> {
