@@ -1,3 +1,4 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import type { ToolSet } from 'ai';
 import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
@@ -109,7 +110,7 @@ describe('Vercel AI SDK 6 (ai.* spans)', () => {
     const h = createHarness();
     await runTurn(h, 'tool_throws');
     const [finding] = h.findings;
-    const failed = h.spans().find(s => s.name === 'ai.toolCall' && s.status.code === 2);
+    const failed = h.spans().find(s => s.name === 'ai.toolCall' && s.status.code === SpanStatusCode.ERROR);
     expect(finding?.spanId).toBe(failed?.spanContext().spanId);
     expect(finding?.toolName).toBe('getTime');
     const root = h.spans().find(s => s.name === 'ai.generateText');

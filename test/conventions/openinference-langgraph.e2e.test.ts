@@ -2,7 +2,6 @@ import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation
 import * as callbackManager from '@langchain/core/callbacks/manager';
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage } from '@langchain/core/messages';
-import type { BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
 import { tool } from '@langchain/core/tools';
 import type { StructuredToolInterface } from '@langchain/core/tools';
@@ -47,7 +46,7 @@ class ScriptedChatModel extends BaseChatModel {
     return this;
   }
 
-  _generate(_messages: BaseMessage[]): Promise<ChatResult> {
+  _generate(): Promise<ChatResult> {
     const reply = this._replies.shift() ?? 'script exhausted';
     if (reply instanceof Error) return Promise.reject(reply);
     const message =
@@ -116,6 +115,9 @@ let h: Harness;
 
 async function runTurn(scenario: Scenario): Promise<void> {
   const run = runs[scenario]();
+  // Deprecated in favour of `createAgent` from the `langchain` package, but still
+  // shipped by LangGraph 1.x and what most LangGraph agents in the wild use.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
   const agent = createReactAgent({
     llm: new ScriptedChatModel(run.replies),
     tools: run.tools,
@@ -168,6 +170,7 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
 
   it('the same result twice hashes equal although each ToolMessage envelope has its own call id', async () => {
     const run = runs.same_args_different_results();
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
     const agent = createReactAgent({ llm: new ScriptedChatModel(run.replies), tools: tools({ temps: [14, 14] }), name: 'weather_agent' });
     await agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
     await h.processor.forceFlush();

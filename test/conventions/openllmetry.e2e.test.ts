@@ -14,6 +14,11 @@ import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, SCENARIO
 // its own NodeSDK; our processor is its extra `processor`, and its own
 // exporter is in-memory so nothing leaves the process.
 
+// Traceloop types `openAI` with openai's CommonJS declarations; the ESM class
+// we import is the same class at run time, but TypeScript sees two types.
+type InstrumentModules = NonNullable<Parameters<typeof traceloop.initialize>[0]>['instrumentModules'];
+const instrumentModules = { openAI: OpenAI } as unknown as InstrumentModules;
+
 const server = new FakeChatCompletionsServer();
 let client: OpenAI;
 let h: Harness;
@@ -32,7 +37,7 @@ describe('OpenLLMetry / Traceloop 0.27 (current GenAI format)', () => {
       exporter: new InMemorySpanExporter(),
       processor: h.processor,
       disableBatch: true,
-      instrumentModules: { openAI: OpenAI },
+      instrumentModules,
       traceloopSyncEnabled: false,
       silenceInitializationMessage: true,
     });

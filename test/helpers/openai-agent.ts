@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withAgent, withTool } from '@traceloop/node-server-sdk';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { EXPECTED_SIGNALS } from './agent-scenarios.js';
 import type { Scenario } from './agent-scenarios.js';
@@ -91,7 +91,11 @@ export class FakeChatCompletionsServer {
   }
 
   stop(): Promise<void> {
-    return new Promise(resolve => this._server.close(() => resolve()));
+    return new Promise(resolve => {
+      this._server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 
