@@ -4,8 +4,8 @@ import type { ToolSet } from 'ai';
 import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
 import type { LanguageModelV3Content, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED_SIGNALS, SCENARIOS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
-import type { Scenario } from '../helpers/agent-scenarios.js';
+import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -13,81 +13,42 @@ import type { Harness } from '../helpers/harness.js';
 // MockLanguageModelV3 through the real OTel SDK and the triage processor.
 
 const usage = { inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 7, text: 7, reasoning: 0 } };
+const anyObject = jsonSchema<Record<string, unknown>>({ type: 'object' });
 
-function toolCall(id: string, name: string, input: object): LanguageModelV3Content {
-  return { type: 'tool-call', toolCallId: id, toolName: name, input: JSON.stringify(input) };
-}
-function respond(...content: LanguageModelV3Content[]): LanguageModelV3GenerateResult {
-  const calls = content.some(part => part.type === 'tool-call');
-  return { content, finishReason: { unified: calls ? 'tool-calls' : 'stop', raw: undefined }, usage, warnings: [] };
-}
-
-const citySchema = jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] });
-const noArgs = jsonSchema<Record<string, never>>({ type: 'object', properties: {} });
-
-function weatherTools(overrides: { getTime?: () => Promise<string>; temps?: number[] } = {}): ToolSet {
-  const temps = [...(overrides.temps ?? [14])];
-  return {
-    getWeather: tool({ inputSchema: citySchema, execute: ({ city }) => Promise.resolve({ city, temp: temps.shift() ?? 0 }) }),
-    getTime: tool({ inputSchema: noArgs, execute: overrides.getTime ?? (() => Promise.resolve('12:00')) }),
-  };
+function result(reply: Exclude<ModelReply, { status: number }>): LanguageModelV3GenerateResult {
+  const content: LanguageModelV3Content[] =
+    'text' in reply
+      ? [{ type: 'text', text: reply.text }]
+      : reply.toolCalls.map(call => ({ type: 'tool-call', toolCallId: call.id, toolName: call.name, input: JSON.stringify(call.args) }));
+  return { content, finishReason: { unified: 'text' in reply ? 'stop' : 'tool-calls', raw: undefined }, usage, warnings: [] };
 }
 
-interface Run {
-  readonly responses?: LanguageModelV3GenerateResult[];
-  readonly fail?: Error;
-  readonly tools: ToolSet;
-}
-
-const runs: Record<Scenario, () => Run> = {
-  healthy: () => ({
-    responses: [respond(toolCall('call_1', 'getWeather', { city: 'Paris' }), toolCall('call_2', 'getTime', {})), respond({ type: 'text', text: '14°C' })],
-    tools: weatherTools(),
-  }),
-  provider_500: () => ({
-    fail: new APICallError({ message: 'Internal Server Error', url: 'http://127.0.0.1/v1/chat', requestBodyValues: {}, statusCode: 500, isRetryable: true }),
-    tools: weatherTools(),
-  }),
-  tool_throws: () => ({
-    responses: [respond(toolCall('call_1', 'getWeather', { city: 'Paris' }), toolCall('call_2', 'getTime', {})), respond({ type: 'text', text: 'no time' })],
-    tools: weatherTools({ getTime: () => Promise.reject(new Error('clock unavailable')) }),
-  }),
-  loop_without_tools: () => ({
-    responses: [1, 2, 3].map(n => respond(toolCall(`call_${n}`, 'lookupForecast', { city: 'Paris' }))),
-    tools: weatherTools(),
-  }),
-  planned_not_executed: () => ({
-    // A tool with no `execute` is the app's to run; this app never does.
-    responses: [respond(toolCall('call_1', 'askUser', { question: 'Which city?' }))],
-    tools: { ...weatherTools(), askUser: tool({ inputSchema: jsonSchema({ type: 'object' }) }) },
-  }),
-  same_args_different_results: () => ({
-    responses: [
-      respond(toolCall('call_1', 'getWeather', { city: 'Paris' })),
-      respond(toolCall('call_2', 'getWeather', { city: 'Paris' })),
-      respond({ type: 'text', text: 'it changed' }),
-    ],
-    tools: weatherTools({ temps: [14, 31] }),
-  }),
-};
-
-function model(run: Run): MockLanguageModelV3 {
-  const responses = [...(run.responses ?? [])];
+function model(script: ScenarioScript): MockLanguageModelV3 {
+  const replies = [...script.replies];
   return new MockLanguageModelV3({
     doGenerate: () => {
-      if (run.fail) return Promise.reject(run.fail);
-      const next = responses.shift();
-      return next ? Promise.resolve(next) : Promise.reject(new Error('script exhausted'));
+      const reply = replies.shift() ?? { text: 'script exhausted' };
+      if ('status' in reply) {
+        return Promise.reject(new APICallError({ message: 'Internal Server Error', url: 'http://127.0.0.1/v1/chat', requestBodyValues: {}, statusCode: reply.status }));
+      }
+      return Promise.resolve(result(reply));
     },
   });
 }
 
+/** The script's tools, plus the hand-off tool, which has no `execute`: the app's to run, and it never does. */
+function tools(script: ScenarioScript): ToolSet {
+  const set: ToolSet = { [HANDOFF_TOOL]: tool({ inputSchema: anyObject }) };
+  for (const [name, execute] of Object.entries(script.tools)) set[name] = tool({ inputSchema: anyObject, execute });
+  return set;
+}
+
 async function runTurn(h: Harness, scenario: Scenario): Promise<void> {
-  const run = runs[scenario]();
+  const script = SCENARIO_SCRIPTS[scenario]();
   await generateText({
-    model: model(run),
+    model: model(script),
     prompt: 'Weather in Paris?',
-    tools: run.tools,
+    tools: tools(script),
     maxRetries: 0,
     stopWhen: stepCountIs(3),
     experimental_telemetry: { isEnabled: true, functionId: 'weather-agent', tracer: h.tracer },
@@ -112,7 +73,7 @@ describe('Vercel AI SDK 6 (ai.* spans)', () => {
     const [finding] = h.findings;
     const failed = h.spans().find(s => s.name === 'ai.toolCall' && s.status.code === SpanStatusCode.ERROR);
     expect(finding?.spanId).toBe(failed?.spanContext().spanId);
-    expect(finding?.toolName).toBe('getTime');
+    expect(finding?.toolName).toBe('get_time');
     const root = h.spans().find(s => s.name === 'ai.generateText');
     expect(root?.attributes['agent_triage.turn.outcome']).toBe('failed');
   });
@@ -121,7 +82,7 @@ describe('Vercel AI SDK 6 (ai.* spans)', () => {
     const h = createHarness();
     await runTurn(h, 'same_args_different_results');
     const [first, second] = toolViews(h.spans());
-    expect([first?.toolName, second?.toolName]).toEqual(['getWeather', 'getWeather']);
+    expect([first?.toolName, second?.toolName]).toEqual(['get_weather', 'get_weather']);
     expect([first?.toolCallId, second?.toolCallId]).toEqual(['call_1', 'call_2']);
     expect(first?.argsHash).toMatch(/^sha256:/);
     expect(first?.argsHash).toBe(second?.argsHash);
@@ -133,20 +94,20 @@ describe('Vercel AI SDK 6 (ai.* spans)', () => {
     const chunks: LanguageModelV3StreamPart[][] = [
       [
         { type: 'stream-start', warnings: [] },
-        { type: 'tool-call', toolCallId: 'call_1', toolName: 'getWeather', input: '{"city":"Paris"}' },
-        { type: 'tool-call', toolCallId: 'call_2', toolName: 'askUser', input: '{}' },
+        { type: 'tool-call', toolCallId: 'call_1', toolName: 'get_weather', input: '{"city":"Paris"}' },
+        { type: 'tool-call', toolCallId: 'call_2', toolName: HANDOFF_TOOL, input: '{}' },
         { type: 'finish', finishReason: { unified: 'tool-calls', raw: undefined }, usage },
       ],
     ];
     const result = streamText({
       model: new MockLanguageModelV3({ doStream: () => Promise.resolve({ stream: convertArrayToReadableStream(chunks.shift() ?? []) }) }),
       prompt: 'Weather in Paris?',
-      tools: { ...weatherTools(), askUser: tool({ inputSchema: jsonSchema({ type: 'object' }) }) },
+      tools: tools(SCENARIO_SCRIPTS.healthy()),
       stopWhen: stepCountIs(1),
       experimental_telemetry: { isEnabled: true, functionId: 'weather-agent', tracer: h.tracer },
     });
     await result.consumeStream();
     await h.processor.forceFlush();
-    expect(h.findings.map(f => [f.signal, f.details['gen_ai.tool.name']])).toEqual([['skipped_planned_call', 'askUser']]);
+    expect(h.findings.map(f => [f.signal, f.details['gen_ai.tool.name']])).toEqual([['skipped_planned_call', HANDOFF_TOOL]]);
   });
 });

@@ -1,8 +1,8 @@
 import type * as AiV7Module from 'ai-v7';
 import type * as AiV7TestModule from 'ai-v7/test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED_SIGNALS, SCENARIOS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
-import type { Scenario } from '../helpers/agent-scenarios.js';
+import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -20,6 +20,7 @@ type AiV7Test = typeof AiV7TestModule;
 type Model = InstanceType<AiV7Test['MockLanguageModelV4']>;
 type GenerateResult = Awaited<ReturnType<Model['doGenerate']>>;
 type Content = GenerateResult['content'][number];
+type ToolSet = AiV7Module.ToolSet;
 
 let ai: AiV7;
 let aiTest: AiV7Test;
@@ -27,74 +28,39 @@ let h: Harness;
 
 const usage = { inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 7, text: 7, reasoning: 0 } };
 
-function toolCall(id: string, name: string, input: object): Content {
-  return { type: 'tool-call', toolCallId: id, toolName: name, input: JSON.stringify(input) };
-}
-function respond(...content: Content[]): GenerateResult {
-  const calls = content.some(part => part.type === 'tool-call');
-  return { content, finishReason: { unified: calls ? 'tool-calls' : 'stop', raw: undefined }, usage, warnings: [] };
-}
-
-function weatherTools(overrides: { getTime?: () => Promise<string>; temps?: number[] } = {}): Parameters<AiV7['generateText']>[0]['tools'] {
-  const temps = [...(overrides.temps ?? [14])];
-  return {
-    getWeather: ai.tool({
-      inputSchema: ai.jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
-      execute: ({ city }) => Promise.resolve({ city, temp: temps.shift() ?? 0 }),
-    }),
-    getTime: ai.tool({ inputSchema: ai.jsonSchema({ type: 'object', properties: {} }), execute: overrides.getTime ?? (() => Promise.resolve('12:00')) }),
-  };
+function result(reply: Exclude<ModelReply, { status: number }>): GenerateResult {
+  const content: Content[] =
+    'text' in reply
+      ? [{ type: 'text', text: reply.text }]
+      : reply.toolCalls.map(call => ({ type: 'tool-call', toolCallId: call.id, toolName: call.name, input: JSON.stringify(call.args) }));
+  return { content, finishReason: { unified: 'text' in reply ? 'stop' : 'tool-calls', raw: undefined }, usage, warnings: [] };
 }
 
-interface Run {
-  readonly responses?: GenerateResult[];
-  readonly fail?: Error;
-  readonly tools: ReturnType<typeof weatherTools>;
-}
-
-const runs: Record<Scenario, () => Run> = {
-  healthy: () => ({
-    responses: [respond(toolCall('call_1', 'getWeather', { city: 'Paris' }), toolCall('call_2', 'getTime', {})), respond({ type: 'text', text: '14°C' })],
-    tools: weatherTools(),
-  }),
-  provider_500: () => ({
-    fail: new ai.APICallError({ message: 'Internal Server Error', url: 'http://127.0.0.1/v1/chat', requestBodyValues: {}, statusCode: 500, isRetryable: true }),
-    tools: weatherTools(),
-  }),
-  tool_throws: () => ({
-    responses: [respond(toolCall('call_1', 'getWeather', { city: 'Paris' }), toolCall('call_2', 'getTime', {})), respond({ type: 'text', text: 'no time' })],
-    tools: weatherTools({ getTime: () => Promise.reject(new Error('clock unavailable')) }),
-  }),
-  loop_without_tools: () => ({
-    responses: [1, 2, 3].map(n => respond(toolCall(`call_${n}`, 'lookupForecast', { city: 'Paris' }))),
-    tools: weatherTools(),
-  }),
-  planned_not_executed: () => ({
-    responses: [respond(toolCall('call_1', 'askUser', { question: 'Which city?' }))],
-    tools: { ...weatherTools(), askUser: ai.tool({ inputSchema: ai.jsonSchema({ type: 'object' }) }) },
-  }),
-  same_args_different_results: () => ({
-    responses: [
-      respond(toolCall('call_1', 'getWeather', { city: 'Paris' })),
-      respond(toolCall('call_2', 'getWeather', { city: 'Paris' })),
-      respond({ type: 'text', text: 'it changed' }),
-    ],
-    tools: weatherTools({ temps: [14, 31] }),
-  }),
-};
-
-async function runTurn(scenario: Scenario): Promise<void> {
-  const run = runs[scenario]();
-  const responses = [...(run.responses ?? [])];
-  const model = new aiTest.MockLanguageModelV4({
+function model(script: ScenarioScript): Model {
+  const replies = [...script.replies];
+  return new aiTest.MockLanguageModelV4({
     doGenerate: () => {
-      if (run.fail) return Promise.reject(run.fail);
-      const next = responses.shift();
-      return next ? Promise.resolve(next) : Promise.reject(new Error('script exhausted'));
+      const reply = replies.shift() ?? { text: 'script exhausted' };
+      if ('status' in reply) {
+        return Promise.reject(new ai.APICallError({ message: 'Internal Server Error', url: 'http://127.0.0.1/v1/chat', requestBodyValues: {}, statusCode: reply.status }));
+      }
+      return Promise.resolve(result(reply));
     },
   });
+}
+
+/** The script's tools, plus the hand-off tool, which has no `execute`: the app's to run, and it never does. */
+function tools(script: ScenarioScript): ToolSet {
+  const anyObject = ai.jsonSchema<Record<string, unknown>>({ type: 'object' });
+  const set: ToolSet = { [HANDOFF_TOOL]: ai.tool({ inputSchema: anyObject }) };
+  for (const [name, execute] of Object.entries(script.tools)) set[name] = ai.tool({ inputSchema: anyObject, execute });
+  return set;
+}
+
+async function runTurn(scenario: Scenario): Promise<void> {
+  const script = SCENARIO_SCRIPTS[scenario]();
   await ai
-    .generateText({ model, prompt: 'Weather in Paris?', tools: run.tools, maxRetries: 0, stopWhen: ai.stepCountIs(3), telemetry: { functionId: 'weather-agent' } })
+    .generateText({ model: model(script), prompt: 'Weather in Paris?', tools: tools(script), maxRetries: 0, stopWhen: ai.stepCountIs(3), telemetry: { functionId: 'weather-agent' } })
     .catch(() => undefined); // the provider_500 turn rejects, as it does in an app
   await h.processor.forceFlush();
 }
@@ -129,7 +95,7 @@ describe.skipIf(!SUPPORTED)(`Vercel AI SDK 7 via @ai-sdk/otel (GenAI spans; need
     h.exporter.reset();
     await runTurn('same_args_different_results');
     const [first, second] = toolViews(h.spans());
-    expect([first?.convention, first?.toolName, second?.toolName]).toEqual(['genai', 'getWeather', 'getWeather']);
+    expect([first?.convention, first?.toolName, second?.toolName]).toEqual(['genai', 'get_weather', 'get_weather']);
     expect([first?.toolCallId, second?.toolCallId]).toEqual(['call_1', 'call_2']);
     expect(first?.argsHash).toBe(second?.argsHash);
     expect(first?.resultHash).not.toBe(second?.resultHash);

@@ -10,8 +10,8 @@ import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EXPECTED_SIGNALS, SCENARIOS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
-import type { Scenario } from '../helpers/agent-scenarios.js';
+import { EXPECTED_SIGNALS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -21,18 +21,10 @@ import type { Harness } from '../helpers/harness.js';
 // `additional_kwargs.tool_calls` the way the OpenAI chat model does (the only
 // place the instrumentation reads tool calls from).
 
-interface PlannedCall {
-  readonly id: string;
-  readonly name: string;
-  readonly args: Record<string, unknown>;
-}
-
-type Reply = string | readonly PlannedCall[] | Error;
-
 class ScriptedChatModel extends BaseChatModel {
-  private readonly _replies: Reply[];
+  private readonly _replies: ModelReply[];
 
-  constructor(replies: readonly Reply[]) {
+  constructor(replies: readonly ModelReply[]) {
     super({});
     this._replies = [...replies];
   }
@@ -47,82 +39,46 @@ class ScriptedChatModel extends BaseChatModel {
   }
 
   _generate(): Promise<ChatResult> {
-    const reply = this._replies.shift() ?? 'script exhausted';
-    if (reply instanceof Error) return Promise.reject(reply);
+    const reply = this._replies.shift() ?? { text: 'script exhausted' };
+    if ('status' in reply) return Promise.reject(Object.assign(new Error(`${reply.status} Internal Server Error`), { status: reply.status }));
     const message =
-      typeof reply === 'string'
-        ? new AIMessage(reply)
+      'text' in reply
+        ? new AIMessage(reply.text)
         : new AIMessage({
             content: '',
-            tool_calls: reply.map(call => ({ ...call, type: 'tool_call' as const })),
+            tool_calls: reply.toolCalls.map(call => ({ ...call, type: 'tool_call' as const })),
             additional_kwargs: {
-              tool_calls: reply.map(call => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.args) } })),
+              tool_calls: reply.toolCalls.map(call => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.args) } })),
             },
           });
     return Promise.resolve({
-      generations: [{ text: typeof reply === 'string' ? reply : '', message }],
+      generations: [{ text: 'text' in reply ? reply.text : '', message }],
       llmOutput: { tokenUsage: { promptTokens: 12, completionTokens: 7, totalTokens: 19 } },
     });
   }
 }
 
-const weatherCalls: PlannedCall[] = [
-  { id: 'call_1', name: 'get_weather', args: { city: 'Paris' } },
-  { id: 'call_2', name: 'get_time', args: {} },
-];
-
-function tools(options: { timeFails?: boolean; temps?: number[] } = {}): StructuredToolInterface[] {
-  const temps = [...(options.temps ?? [14])];
-  return [
-    tool(({ city }) => JSON.stringify({ city, temp: temps.shift() ?? 0 }), {
-      name: 'get_weather',
-      description: 'Current weather in a city',
-      schema: z.object({ city: z.string() }),
-    }),
-    tool(
-      () => {
-        if (options.timeFails) throw new Error('clock unavailable');
-        return '12:00';
-      },
-      { name: 'get_time', description: 'Current time', schema: z.object({}) },
-    ),
-  ];
+/** The script's tools as LangChain tools (the hand-off tool is not among them: LangGraph is interrupted before it). */
+function tools(script: ScenarioScript): StructuredToolInterface[] {
+  return Object.entries(script.tools).map(([name, impl]) =>
+    tool(async args => JSON.stringify(await impl(args)), { name, description: name, schema: z.looseObject({}) }),
+  );
 }
-
-interface Run {
-  readonly replies: readonly Reply[];
-  readonly tools: StructuredToolInterface[];
-  /** Stop the graph before its tools node (human-in-the-loop approval that never comes). */
-  readonly interruptBeforeTools?: boolean;
-}
-
-const runs: Record<Scenario, () => Run> = {
-  healthy: () => ({ replies: [weatherCalls, '14°C at noon'], tools: tools() }),
-  provider_500: () => ({ replies: [Object.assign(new Error('500 Internal Server Error'), { status: 500 })], tools: tools() }),
-  tool_throws: () => ({ replies: [weatherCalls, 'no time'], tools: tools({ timeFails: true }) }),
-  loop_without_tools: () => ({
-    replies: [1, 2, 3].map(n => [{ id: `call_${n}`, name: 'lookup_forecast', args: { city: 'Paris' } }]),
-    tools: tools(),
-  }),
-  planned_not_executed: () => ({ replies: [weatherCalls], tools: tools(), interruptBeforeTools: true }),
-  same_args_different_results: () => ({
-    replies: [[{ id: 'call_1', name: 'get_weather', args: { city: 'Paris' } }], [{ id: 'call_2', name: 'get_weather', args: { city: 'Paris' } }], 'it changed'],
-    tools: tools({ temps: [14, 31] }),
-  }),
-};
 
 let h: Harness;
 
 async function runTurn(scenario: Scenario): Promise<void> {
-  const run = runs[scenario]();
+  const script = SCENARIO_SCRIPTS[scenario]();
+  // A planned hand-off waits for a human: the graph stops before its tools node.
+  const interruptBeforeTools = scenario === 'planned_not_executed';
   // Deprecated in favour of `createAgent` from the `langchain` package, but still
   // shipped by LangGraph 1.x and what most LangGraph agents in the wild use.
   // eslint-disable-next-line @typescript-eslint/no-deprecated
   const agent = createReactAgent({
-    llm: new ScriptedChatModel(run.replies),
-    tools: run.tools,
+    llm: new ScriptedChatModel(script.replies),
+    tools: tools(script),
     name: 'weather_agent',
-    ...(run.interruptBeforeTools && { checkpointer: new MemorySaver(), interruptBefore: ['tools' as const] }),
+    ...(interruptBeforeTools && { checkpointer: new MemorySaver(), interruptBefore: ['tools' as const] }),
   });
   await agent
     .invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] }, { configurable: { thread_id: 'thread-1' }, metadata: { session_id: 'session-1' }, recursionLimit: 8 })
@@ -169,9 +125,10 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
   });
 
   it('the same result twice hashes equal although each ToolMessage envelope has its own call id', async () => {
-    const run = runs.same_args_different_results();
+    const script = SCENARIO_SCRIPTS.same_args_different_results();
+    const sameEveryTime = { get_weather: () => Promise.resolve({ city: 'Paris', temp: 14 }) };
     // eslint-disable-next-line @typescript-eslint/no-deprecated
-    const agent = createReactAgent({ llm: new ScriptedChatModel(run.replies), tools: tools({ temps: [14, 14] }), name: 'weather_agent' });
+    const agent = createReactAgent({ llm: new ScriptedChatModel(script.replies), tools: tools({ ...script, tools: sameEveryTime }), name: 'weather_agent' });
     await agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
     await h.processor.forceFlush();
     const [first, second] = toolViews(h.spans());

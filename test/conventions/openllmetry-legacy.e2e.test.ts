@@ -8,7 +8,7 @@ import { SCENARIOS, signalsOf, toolViews, turnRoots } from '../helpers/agent-sce
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, SCENARIO_RUNS, runAgentTurn } from '../helpers/openai-agent.js';
+import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, runScenarioTurn } from '../helpers/openai-agent.js';
 
 // The legacy OpenLLMetry format, still in many dashboards: the 0.22.5 OpenAI
 // instrumentation (installed side by side under an alias) emits `openai.chat`
@@ -21,8 +21,7 @@ let client: OpenAI;
 let h: Harness;
 
 async function runTurn(scenario: Scenario): Promise<void> {
-  server.script(SCENARIO_RUNS[scenario]().replies);
-  await runAgentTurn(client, SCENARIO_RUNS[scenario]());
+  await runScenarioTurn(server, client, scenario);
   await h.processor.forceFlush();
 }
 

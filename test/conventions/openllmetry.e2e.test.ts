@@ -6,7 +6,7 @@ import { SCENARIOS, signalsOf, toolViews, turnRoots } from '../helpers/agent-sce
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, SCENARIO_RUNS, runAgentTurn } from '../helpers/openai-agent.js';
+import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, runScenarioTurn } from '../helpers/openai-agent.js';
 
 // OpenLLMetry (Traceloop SDK 0.27): `withAgent`/`withTool` entity spans and
 // `@traceloop/instrumentation-openai` chat spans in the current GenAI format,
@@ -24,8 +24,7 @@ let client: OpenAI;
 let h: Harness;
 
 async function runTurn(scenario: Scenario): Promise<void> {
-  server.script(SCENARIO_RUNS[scenario]().replies);
-  await runAgentTurn(client, SCENARIO_RUNS[scenario]());
+  await runScenarioTurn(server, client, scenario);
   await h.processor.forceFlush();
 }
 

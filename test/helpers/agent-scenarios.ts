@@ -28,6 +28,62 @@ export const EXPECTED_SIGNALS = {
 export type Scenario = keyof typeof EXPECTED_SIGNALS;
 export const SCENARIOS = Object.keys(EXPECTED_SIGNALS) as Scenario[];
 
+export interface PlannedCall {
+  readonly id: string;
+  readonly name: string;
+  readonly args: Record<string, unknown>;
+}
+
+/** What the fake model answers, step by step: an HTTP failure, tool calls, or text. */
+export type ModelReply = { readonly status: number } | { readonly toolCalls: readonly PlannedCall[] } | { readonly text: string };
+
+export type ToolImpl = (args: Record<string, unknown>) => Promise<unknown>;
+
+/** One scenario as library-neutral data; each test turns it into its library's model and tools. */
+export interface ScenarioScript {
+  readonly replies: readonly ModelReply[];
+  /** The tools the agent can execute, by name. */
+  readonly tools: Readonly<Record<string, ToolImpl>>;
+}
+
+/** A hand-off the model may plan and the agent never executes: control goes back to the user. */
+export const HANDOFF_TOOL = 'ask_user';
+
+const weatherCalls: PlannedCall[] = [
+  { id: 'call_1', name: 'get_weather', args: { city: 'Paris' } },
+  { id: 'call_2', name: 'get_time', args: {} },
+];
+
+function weatherTools(options: { timeFails?: boolean; temps?: number[] } = {}): Record<string, ToolImpl> {
+  const temps = [...(options.temps ?? [14])];
+  return {
+    get_weather: ({ city }) => Promise.resolve({ city, temp: temps.shift() ?? 0 }),
+    get_time: () => (options.timeFails ? Promise.reject(new Error('clock unavailable')) : Promise.resolve('12:00')),
+  };
+}
+
+export const SCENARIO_SCRIPTS: Record<Scenario, () => ScenarioScript> = {
+  healthy: () => ({ replies: [{ toolCalls: weatherCalls }, { text: '14°C at noon' }], tools: weatherTools() }),
+  provider_500: () => ({ replies: [{ status: 500 }], tools: weatherTools() }),
+  tool_throws: () => ({ replies: [{ toolCalls: weatherCalls }, { text: 'no time' }], tools: weatherTools({ timeFails: true }) }),
+  loop_without_tools: () => ({
+    replies: [1, 2, 3].map(n => ({ toolCalls: [{ id: `call_${n}`, name: 'lookup_forecast', args: { city: 'Paris' } }] })),
+    tools: weatherTools(),
+  }),
+  planned_not_executed: () => ({
+    replies: [{ toolCalls: [{ id: 'call_1', name: HANDOFF_TOOL, args: { question: 'Which city?' } }] }],
+    tools: weatherTools(),
+  }),
+  same_args_different_results: () => ({
+    replies: [
+      { toolCalls: [{ id: 'call_1', name: 'get_weather', args: { city: 'Paris' } }] },
+      { toolCalls: [{ id: 'call_2', name: 'get_weather', args: { city: 'Paris' } }] },
+      { text: 'it changed' },
+    ],
+    tools: weatherTools({ temps: [14, 31] }),
+  }),
+};
+
 /** Sorted distinct signals of a set of findings. */
 export function signalsOf(findings: readonly Finding[]): string[] {
   return [...new Set(findings.map(f => f.signal))].sort();

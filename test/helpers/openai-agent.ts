@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { withAgent, withTool } from '@traceloop/node-server-sdk';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { EXPECTED_SIGNALS } from './agent-scenarios.js';
-import type { Scenario } from './agent-scenarios.js';
+import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIO_SCRIPTS } from './agent-scenarios.js';
+import type { ModelReply, PlannedCall, Scenario, ScenarioScript } from './agent-scenarios.js';
 
 /**
  * A hand-rolled agent loop on the real OpenAI client, as OpenLLMetry users
@@ -12,53 +12,7 @@ import type { Scenario } from './agent-scenarios.js';
  * client talking to a loopback server that plays the model with canned Chat
  * Completions replies (the library's own fake-model route: no network).
  */
-export type ModelReply = { readonly status: number } | { readonly toolCalls: readonly PlannedCall[] } | { readonly text: string };
-
-export interface PlannedCall {
-  readonly id: string;
-  readonly name: string;
-  readonly args: Record<string, unknown>;
-}
-
-export interface ScenarioRun {
-  readonly replies: readonly ModelReply[];
-  readonly tools: Readonly<Record<string, (args: Record<string, unknown>) => Promise<unknown>>>;
-}
-
-const weatherCalls: PlannedCall[] = [
-  { id: 'call_1', name: 'get_weather', args: { city: 'Paris' } },
-  { id: 'call_2', name: 'get_time', args: {} },
-];
-
-function weatherTools(options: { timeFails?: boolean; temps?: number[] } = {}): ScenarioRun['tools'] {
-  const temps = [...(options.temps ?? [14])];
-  return {
-    get_weather: ({ city }) => Promise.resolve({ city, temp: temps.shift() ?? 0 }),
-    get_time: () => (options.timeFails ? Promise.reject(new Error('clock unavailable')) : Promise.resolve('12:00')),
-  };
-}
-
-export const SCENARIO_RUNS: Record<Scenario, () => ScenarioRun> = {
-  healthy: () => ({ replies: [{ toolCalls: weatherCalls }, { text: '14°C at noon' }], tools: weatherTools() }),
-  provider_500: () => ({ replies: [{ status: 500 }], tools: weatherTools() }),
-  tool_throws: () => ({ replies: [{ toolCalls: weatherCalls }, { text: 'no time' }], tools: weatherTools({ timeFails: true }) }),
-  loop_without_tools: () => ({
-    replies: [1, 2, 3].map(n => ({ toolCalls: [{ id: `call_${n}`, name: 'lookup_forecast', args: { city: 'Paris' } }] })),
-    tools: weatherTools(),
-  }),
-  // `ask_user` is a hand-off: the app returns to the user and never runs it.
-  planned_not_executed: () => ({ replies: [{ toolCalls: [{ id: 'call_1', name: 'ask_user', args: { question: 'Which city?' } }] }], tools: weatherTools() }),
-  same_args_different_results: () => ({
-    replies: [
-      { toolCalls: [{ id: 'call_1', name: 'get_weather', args: { city: 'Paris' } }] },
-      { toolCalls: [{ id: 'call_2', name: 'get_weather', args: { city: 'Paris' } }] },
-      { text: 'it changed' },
-    ],
-    tools: weatherTools({ temps: [14, 31] }),
-  }),
-};
-
-const TOOL_DEFINITIONS: ChatCompletionTool[] = ['get_weather', 'get_time', 'ask_user'].map(name => ({
+const TOOL_DEFINITIONS: ChatCompletionTool[] = ['get_weather', 'get_time', HANDOFF_TOOL].map(name => ({
   type: 'function',
   function: { name, parameters: { type: 'object', properties: {} } },
 }));
@@ -123,8 +77,15 @@ function completion(reply: { toolCalls: readonly PlannedCall[] } | { text: strin
   };
 }
 
+/** Scripts the fake model for a scenario and runs one agent turn against it. */
+export function runScenarioTurn(server: FakeChatCompletionsServer, client: OpenAI, scenario: Scenario): Promise<string> {
+  const script = SCENARIO_SCRIPTS[scenario]();
+  server.script(script.replies);
+  return runAgentTurn(client, script);
+}
+
 /** One agent turn. Provider failures end the turn with an apology, as apps do. */
-export function runAgentTurn(client: OpenAI, run: ScenarioRun): Promise<string> {
+function runAgentTurn(client: OpenAI, run: ScenarioScript): Promise<string> {
   return withAgent({ name: 'support', conversationId: 'conv-1' }, async () => {
     const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
     for (let step = 0; step < MAX_STEPS; step++) {
@@ -136,7 +97,7 @@ export function runAgentTurn(client: OpenAI, run: ScenarioRun): Promise<string> 
       if (calls.length === 0) return message.content ?? '';
       for (const call of calls) {
         if (call.type !== 'function') continue;
-        if (call.function.name === 'ask_user') return 'Which city?';
+        if (call.function.name === HANDOFF_TOOL) return 'Which city?';
         const impl = run.tools[call.function.name];
         const content = impl
           ? await withTool({ name: call.function.name }, impl, JSON.parse(call.function.arguments) as Record<string, unknown>).then(
