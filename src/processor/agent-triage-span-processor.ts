@@ -159,13 +159,17 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     }
     const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
     const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
-    let out = span;
-    if (raw.length > 0 || diagnostics) {
+    // Diagnostics travel with the span wherever it goes (a turn root is forwarded
+    // by the assembler); provisional findings only on spans forwarded from here,
+    // since a decided turn writes its own.
+    const diagnosed = diagnostics ? enrichSpan(span, diagnostics) : span;
+    let out = diagnosed;
+    if (raw.length > 0) {
       const agent = view.agentName ?? this._assembler.agentUnder(view.traceId, view.parentSpanId);
       const provisional = raw.map(r => this._classify(r, view.traceId, undefined, agent, false));
-      out = enrichSpan(span, [...provisional.map(f => findingEvent(f, span.endTime)), ...(diagnostics ?? [])]);
+      out = enrichSpan(diagnosed, provisional.map(f => findingEvent(f, span.endTime)));
     }
-    const taken = this._assembler.spanEnded(span, view, raw);
+    const taken = this._assembler.spanEnded(diagnosed, view, raw);
     return { out, taken };
   }
 
