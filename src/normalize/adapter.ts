@@ -1,4 +1,3 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AttributeReader } from './attribute-reader.js';
 import type { ConventionId, FinishReason, PlannedToolCall, SpanRole } from './span-view.js';
@@ -35,13 +34,17 @@ export interface TurnStart {
  */
 export interface ConventionAdapter {
   readonly id: ConventionId;
-  /** A cheap test, run on every span: does the span carry this convention's keys? */
+  /**
+   * A cheap test, run on every span at start and at end: does the span carry
+   * this convention's keys (or come from its instrumentation scope)?
+   */
   matches(span: ReadableSpan): boolean;
   read(attributes: AttributeReader, span: ReadableSpan): ConventionFields;
   /**
-   * Called at span start with the attributes known then: returns the turn's
-   * facts when the span opens an agent turn, else undefined. `underAgentSpan`
-   * is true when the parent is a span already tracked as part of a turn.
+   * Called at span start, when only what the instrumentation passed to
+   * `startSpan` is known (some set every attribute later, so name and scope
+   * matter): returns the turn's facts when the span opens an agent turn, else
+   * undefined. `underAgentSpan` is true when the parent is already tracked.
    */
-  turnStart(attributes: Attributes, underAgentSpan: boolean): TurnStart | undefined;
+  turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined;
 }

@@ -1,4 +1,3 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
@@ -77,7 +76,8 @@ export const aiSdkAdapter: ConventionAdapter = {
     return common;
   },
 
-  turnStart(attributes: Attributes): TurnStart | undefined {
+  turnStart(span: ReadableSpan): TurnStart | undefined {
+    const attributes = span.attributes;
     const operation = attributes[OPERATION_ID];
     if (typeof operation !== 'string' || !TURN_OPERATIONS.has(operation)) return undefined;
     return {

@@ -55,10 +55,10 @@ export const genAiAdapter: ConventionAdapter = {
 };
 
 /** Turn roots are known at start: `invoke_agent` / `invoke_workflow` set the operation name up front. */
-export function genAiTurnStart(attributes: Attributes): TurnStart | undefined {
-  const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
+export function genAiTurnStart(span: ReadableSpan): TurnStart | undefined {
+  const operation = span.attributes[ATTR_GEN_AI_OPERATION_NAME];
   if (typeof operation !== 'string' || !TURN_ROOT_OPERATIONS.has(operation)) return undefined;
-  return genAiTurnFacts(attributes);
+  return genAiTurnFacts(span.attributes);
 }
 
 /** Agent name, version and conversation id as GenAI attributes carry them (also on other conventions' spans). */

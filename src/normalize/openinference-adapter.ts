@@ -1,5 +1,4 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
@@ -13,6 +12,8 @@ import type { SpanRole } from './span-view.js';
 // Arize OpenInference (`@arizeai/openinference-semantic-conventions`): the
 // span kind is the UPPERCASE `openinference.span.kind`; lists are flattened.
 const SPAN_KIND = 'openinference.span.kind';
+/** OpenInference's tracer sets every attribute after start: at start only the scope says it is one of its spans. */
+const SCOPE_PREFIX = '@arizeai/openinference-instrumentation';
 const AGENT_NAME = 'agent.name';
 const SESSION_ID = 'session.id';
 const TOOL_NAME = 'tool.name';
@@ -31,7 +32,7 @@ export const openInferenceAdapter: ConventionAdapter = {
   id: 'openinference',
 
   matches(span: ReadableSpan): boolean {
-    return span.attributes[SPAN_KIND] !== undefined;
+    return span.attributes[SPAN_KIND] !== undefined || span.instrumentationScope.name.startsWith(SCOPE_PREFIX);
   },
 
   read(attrs: AttributeReader, span: ReadableSpan): ConventionFields {
@@ -68,11 +69,18 @@ export const openInferenceAdapter: ConventionAdapter = {
     return common;
   },
 
-  turnStart(attributes: Attributes, underAgentSpan: boolean): TurnStart | undefined {
+  turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined {
+    const attributes = span.attributes;
     const kind = attributes[SPAN_KIND];
-    // A CHAIN opens a turn only at the top (LangGraph's agent is a CHAIN, not an AGENT).
-    if (kind !== 'AGENT' && !(kind === 'CHAIN' && !underAgentSpan)) return undefined;
-    return { agentName: nonEmpty(attributes[AGENT_NAME]), agentVersion: undefined, conversationId: nonEmpty(attributes[SESSION_ID]) };
+    // An AGENT opens a turn anywhere; otherwise the top span does (LangGraph's
+    // agent is a CHAIN named after the graph). The kind is usually unknown yet.
+    const opens = kind === 'AGENT' || (!underAgentSpan && (kind === undefined || kind === 'CHAIN'));
+    if (!opens) return undefined;
+    return {
+      agentName: nonEmpty(attributes[AGENT_NAME]) ?? nonEmpty(span.name),
+      agentVersion: undefined,
+      conversationId: nonEmpty(attributes[SESSION_ID]),
+    };
   },
 };
 

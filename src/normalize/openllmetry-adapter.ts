@@ -1,4 +1,3 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_GEN_AI_AGENT_NAME,
@@ -20,6 +19,10 @@ import { plannedCallsFromIndexedKeys } from './indexed-tool-calls.js';
 // and claims only spans with Traceloop's own keys: entity spans from the
 // `withAgent`/`withTool` decorators, and the legacy (<= 0.22) indexed format.
 const SPAN_KIND = 'traceloop.span.kind';
+const SCOPE_PREFIX = '@traceloop/';
+/** The decorators' scope; they name spans `<entity>.<kind>` and set every attribute after start. */
+const DECORATOR_SCOPE = '@traceloop/node-server-sdk';
+const TURN_SPAN_NAME = /^(.+)\.(agent|workflow)$/;
 const WORKFLOW_NAME = 'traceloop.workflow.name';
 const ENTITY_NAME = 'traceloop.entity.name';
 const ENTITY_INPUT = 'traceloop.entity.input';
@@ -42,6 +45,7 @@ export const openLlmetryAdapter: ConventionAdapter = {
   matches(span: ReadableSpan): boolean {
     const a = span.attributes;
     return (
+      span.instrumentationScope.name.startsWith(SCOPE_PREFIX) ||
       a[SPAN_KIND] !== undefined ||
       a[WORKFLOW_NAME] !== undefined ||
       a[LLM_REQUEST_TYPE] !== undefined ||
@@ -67,11 +71,12 @@ export const openLlmetryAdapter: ConventionAdapter = {
     };
   },
 
-  turnStart(attributes: Attributes): TurnStart | undefined {
-    // The decorators set their keys after start, so this sees them only when
-    // another SDK passes them at start.
-    const kind = attributes[SPAN_KIND];
-    return typeof kind === 'string' && TURN_KINDS.has(kind) ? genAiTurnFacts(attributes) : undefined;
+  turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined {
+    const kind = span.attributes[SPAN_KIND];
+    if (typeof kind === 'string') return TURN_KINDS.has(kind) ? genAiTurnFacts(span.attributes) : undefined;
+    // `withAgent` / `withWorkflow` at the top: only the span name says so at start.
+    const named = underAgentSpan || span.instrumentationScope.name !== DECORATOR_SCOPE ? null : TURN_SPAN_NAME.exec(span.name);
+    return named ? { agentName: named[1], agentVersion: undefined, conversationId: undefined } : undefined;
   },
 };
 

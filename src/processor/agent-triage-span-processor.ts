@@ -82,7 +82,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         const context = span.spanContext();
         const parentId = span.parentSpanContext?.spanId;
         const adapter = adapterFor(span, this._adapters);
-        const turnStart = adapter?.turnStart(span.attributes, this._assembler.isTrackedSpan(context.traceId, parentId));
+        const turnStart = adapter?.turnStart(span, this._assembler.isTrackedSpan(context.traceId, parentId));
         this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart, adapter !== undefined);
         this._ensureSweeping();
       } catch (error) {

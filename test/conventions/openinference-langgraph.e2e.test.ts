@@ -106,6 +106,16 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['weather_agent']);
   });
 
+  it('inside an HTTP server span, the top CHAIN is still the turn root', async () => {
+    await h.tracer.startActiveSpan('POST /chat', async span => {
+      await runTurn('tool_throws');
+      span.end();
+    });
+    await h.processor.forceFlush();
+    expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['weather_agent']);
+    expect(h.findings.map(f => [f.signal, f.agentName])).toEqual([['tool_error', 'weather_agent']]);
+  });
+
   it('names the failing tool and the session', async () => {
     await runTurn('tool_throws');
     expect(h.findings.map(f => [f.signal, f.toolName])).toEqual([['tool_error', 'get_time']]);
