@@ -4,7 +4,7 @@ import type { ToolSet } from 'ai';
 import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
 import type { LanguageModelV3Content, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import { EXPECTED_FINDINGS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -62,7 +62,7 @@ describe('Vercel AI SDK 6 (ai.* spans)', () => {
   it.each(SCENARIOS)('%s gives the same findings as every convention', async scenario => {
     const h = createHarness();
     await runTurn(h, scenario);
-    expect(signalsOf(h.findings)).toEqual(EXPECTED_SIGNALS[scenario]);
+    expect(findingsOf(h.findings)).toEqual(EXPECTED_FINDINGS[scenario]);
     expect(h.findings.every(f => f.agentName === 'weather-agent')).toBe(true);
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['ai.generateText']);
   });

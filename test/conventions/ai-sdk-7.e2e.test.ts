@@ -1,7 +1,7 @@
 import type * as AiV7Module from 'ai-v7';
 import type * as AiV7TestModule from 'ai-v7/test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import { EXPECTED_FINDINGS, HANDOFF_TOOL, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -79,7 +79,7 @@ describe.skipIf(!SUPPORTED)(`Vercel AI SDK 7 via @ai-sdk/otel (GenAI spans; need
     h.exporter.reset();
     h.findings.length = 0;
     await runTurn(scenario);
-    expect(signalsOf(h.findings)).toEqual(EXPECTED_SIGNALS[scenario]);
+    expect(findingsOf(h.findings)).toEqual(EXPECTED_FINDINGS[scenario]);
     expect(h.findings.every(f => f.agentName === 'weather-agent')).toBe(true);
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['invoke_agent weather-agent']);
   });

@@ -10,7 +10,7 @@ import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EXPECTED_SIGNALS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import { EXPECTED_FINDINGS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -101,7 +101,7 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
 
   it.each(SCENARIOS)('%s gives the same findings as every convention', async scenario => {
     await runTurn(scenario);
-    expect(signalsOf(h.findings)).toEqual(EXPECTED_SIGNALS[scenario]);
+    expect(findingsOf(h.findings)).toEqual(EXPECTED_FINDINGS[scenario]);
     expect(h.findings.every(f => f.agentName === 'weather_agent')).toBe(true);
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['weather_agent']);
   });

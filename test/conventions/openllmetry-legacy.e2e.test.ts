@@ -4,7 +4,7 @@ import * as traceloop from '@traceloop/node-server-sdk';
 import OpenAI from 'openai';
 import { OpenAIInstrumentation as LegacyOpenAIInstrumentation } from 'traceloop-instrumentation-openai-legacy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCENARIOS, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import { SCENARIOS, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -51,7 +51,7 @@ describe('OpenLLMetry legacy indexed format (instrumentation-openai 0.22.5)', ()
 
   it.each(SCENARIOS)('%s gives the same findings as the current format', async scenario => {
     await runTurn(scenario);
-    expect(signalsOf(h.findings)).toEqual(OPENLLMETRY_EXPECTED[scenario]);
+    expect(findingsOf(h.findings)).toEqual(OPENLLMETRY_EXPECTED[scenario]);
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['support.agent']);
     expect(turnRoots(h.spans())[0]?.attributes['agent_triage.turn.incomplete']).toBe(LEAKS_A_SPAN.has(scenario) ? true : undefined);
   });

@@ -2,7 +2,7 @@ import * as traceloop from '@traceloop/node-server-sdk';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCENARIOS, signalsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
+import { SCENARIOS, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -50,7 +50,7 @@ describe('OpenLLMetry / Traceloop 0.27 (current GenAI format)', () => {
 
   it.each(SCENARIOS)('%s gives the same findings as every convention', async scenario => {
     await runTurn(scenario);
-    expect(signalsOf(h.findings)).toEqual(OPENLLMETRY_EXPECTED[scenario]);
+    expect(findingsOf(h.findings)).toEqual(OPENLLMETRY_EXPECTED[scenario]);
     expect(h.findings.every(f => f.agentName === 'support')).toBe(true);
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['support.agent']);
   });

@@ -8,25 +8,25 @@ import type { Finding, SignalId } from '../../src/index.js';
 
 /**
  * The scenarios every convention's end-to-end test runs with its real library,
- * and the findings each must produce: the same for every convention.
+ * and the findings (`signal/class`) each must produce: the same for every convention.
  */
-export const EXPECTED_SIGNALS = {
+export const EXPECTED_FINDINGS = {
   /** Plan two tool calls, run both, answer. */
   healthy: [],
   /** The provider answers HTTP 500. */
-  provider_500: ['provider_error'],
+  provider_500: ['provider_error/infra'],
   /** One of two planned tools throws. */
-  tool_throws: ['tool_error'],
+  tool_throws: ['tool_error/logic'],
   /** The model keeps asking for a tool the agent does not have: three LLM steps, nothing executed. */
-  loop_without_tools: ['skipped_planned_call', 'zero_tool_calls'],
+  loop_without_tools: ['skipped_planned_call/logic', 'zero_tool_calls/logic'],
   /** The model plans a call the agent never runs (a tool without an executor, or a run stopped before tools). */
-  planned_not_executed: ['skipped_planned_call'],
+  planned_not_executed: ['skipped_planned_call/logic'],
   /** The same tool with the same arguments returns different results within a turn. */
   same_args_different_results: [],
-} as const satisfies Record<string, readonly SignalId[]>;
+} as const satisfies Record<string, readonly `${SignalId}/${string}`[]>;
 
-export type Scenario = keyof typeof EXPECTED_SIGNALS;
-export const SCENARIOS = Object.keys(EXPECTED_SIGNALS) as Scenario[];
+export type Scenario = keyof typeof EXPECTED_FINDINGS;
+export const SCENARIOS = Object.keys(EXPECTED_FINDINGS) as Scenario[];
 
 export interface PlannedCall {
   readonly id: string;
@@ -84,9 +84,9 @@ export const SCENARIO_SCRIPTS: Record<Scenario, () => ScenarioScript> = {
   }),
 };
 
-/** Sorted distinct signals of a set of findings. */
-export function signalsOf(findings: readonly Finding[]): string[] {
-  return [...new Set(findings.map(f => f.signal))].sort();
+/** Sorted distinct `signal/class` pairs of a set of findings. */
+export function findingsOf(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map(f => `${f.signal}/${f.class}`))].sort();
 }
 
 /** Libraries that use the global tracer or context need a context manager, or every span is a root. */

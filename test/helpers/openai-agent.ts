@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { withAgent, withTool } from '@traceloop/node-server-sdk';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { EXPECTED_SIGNALS, HANDOFF_TOOL, SCENARIO_SCRIPTS } from './agent-scenarios.js';
+import { EXPECTED_FINDINGS, HANDOFF_TOOL, SCENARIO_SCRIPTS } from './agent-scenarios.js';
 import type { ModelReply, PlannedCall, Scenario, ScenarioScript } from './agent-scenarios.js';
 
 /**
@@ -121,8 +121,8 @@ function runAgentTurn(client: OpenAI, run: ScenarioScript): Promise<string> {
  * call shows as never executed.
  */
 export const OPENLLMETRY_EXPECTED: Record<Scenario, readonly string[]> = {
-  ...EXPECTED_SIGNALS,
+  ...EXPECTED_FINDINGS,
   provider_500: [],
-  tool_throws: ['skipped_planned_call'],
+  tool_throws: ['skipped_planned_call/logic'],
 };
 export const LEAKS_A_SPAN: ReadonlySet<Scenario> = new Set(['provider_500', 'tool_throws']);
