@@ -4,9 +4,9 @@ export type { Finding } from './engine/finding.js';
 export { SIGNAL_IDS, SEVERITIES } from './signals/signal.js';
 export type { Severity, Signal, SignalContext, SignalId, SignalReport, FindingDetails } from './signals/signal.js';
 export type { SignalOverride } from './signals/signal-config.js';
-export type { SpanView, SpanRole, PlannedToolCall, ConventionId } from './normalize/span-view.js';
+export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
 export type { TurnView, StepSummary } from './turns/turn-view.js';
-export type { ConventionAdapter, ConventionFields } from './normalize/adapter.js';
+export type { ConventionAdapter, ConventionFields, TurnStart } from './normalize/adapter.js';
 export { REMEDIATION_SURFACES, REMEDIATION_DECISIONS, loadTaxonomyFile } from './taxonomy/taxonomy.js';
 export type { TaxonomyDefinition, Remediation } from './taxonomy/taxonomy.js';
 export { ConfigError } from './config/config-error.js';
@@ -28,4 +28,8 @@ export {
   ATTR_TRIAGE_FAILURE_SIGNALS,
   ATTR_TRIAGE_FAILURE_COUNT,
   ATTR_TRIAGE_TURN_INCOMPLETE,
+  EVENT_TRIAGE_INSTRUMENTATION_HEALTH,
+  ATTR_TRIAGE_HEALTH_CAUSE,
+  ATTR_TRIAGE_HEALTH_FIELD,
+  ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';

@@ -72,7 +72,7 @@ export class InstrumentationHealth {
   checkUnmatched(attributes: Attributes, time: HrTime): TimedEvent[] | undefined {
     this._events = undefined;
     for (const key in attributes) {
-      if (AGENT_KEY_PREFIXES.some(prefix => key.startsWith(prefix))) {
+      if (hasAgentPrefix(key)) {
         this._gap('unknown_convention', 'none', 'all', 'convention', time);
         break;
       }
@@ -105,4 +105,10 @@ export class InstrumentationHealth {
       droppedAttributesCount: 0,
     });
   }
+}
+
+/** A plain loop: this runs for every attribute of every unrecognised span, so no closure per key. */
+function hasAgentPrefix(key: string): boolean {
+  for (const prefix of AGENT_KEY_PREFIXES) if (key.startsWith(prefix)) return true;
+  return false;
 }
