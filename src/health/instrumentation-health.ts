@@ -12,6 +12,7 @@ import {
 import { isFailed } from '../normalize/span-view.js';
 import type { ConventionId, SpanView } from '../normalize/span-view.js';
 import type { SignalId } from '../signals/signal.js';
+import type { TurnView } from '../turns/turn-view.js';
 
 export type HealthCause = 'unknown_convention' | 'content_not_captured' | 'missing_attribute';
 /** `all`: the span matched no convention, so no signal can read it. */
@@ -64,6 +65,26 @@ export class InstrumentationHealth {
         this._gap('content_not_captured', convention, 'skipped_planned_call', 'plannedToolCalls', time);
       }
       if (view.outputTokens === undefined) this._gap('missing_attribute', convention, 'output_token_drop', 'outputTokens', time);
+    }
+    return this._events;
+  }
+
+  /**
+   * For a decided turn: tools ran but no LLM step recorded planning any call,
+   * so planned calls are not captured (OpenInference LangChain writes them
+   * only from OpenAI-style `additional_kwargs.tool_calls`).
+   */
+  checkTurn(turn: TurnView, time: HrTime): TimedEvent[] | undefined {
+    this._events = undefined;
+    let llmSteps = 0;
+    let toolCalls = 0;
+    for (const step of turn.steps) {
+      if (step.role === 'tool_call') toolCalls++;
+      else if (step.plannedToolCalls.length > 0) return undefined;
+      else llmSteps++;
+    }
+    if (llmSteps > 0 && toolCalls > 0) {
+      this._gap('content_not_captured', turn.root?.convention ?? 'none', 'skipped_planned_call', 'plannedToolCalls', time);
     }
     return this._events;
   }

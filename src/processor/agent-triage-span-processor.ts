@@ -183,7 +183,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
         const time = root.endTime;
-        root = enrichSpan(root, findings.map(f => findingEvent(f, time)), summary);
+        const diagnostics = this._health.checkTurn(turn, time) ?? [];
+        root = enrichSpan(root, [...findings.map(f => findingEvent(f, time)), ...diagnostics], summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }

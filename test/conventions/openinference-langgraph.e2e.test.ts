@@ -11,7 +11,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EXPECTED_FINDINGS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
-import type { ModelReply, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
+import type { ModelReply, PlannedCall, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -23,10 +23,13 @@ import type { Harness } from '../helpers/harness.js';
 
 class ScriptedChatModel extends BaseChatModel {
   private readonly _replies: ModelReply[];
+  private readonly _openAiStyle: boolean;
 
-  constructor(replies: readonly ModelReply[]) {
+  /** `openAiStyle: false` fills only the standard `tool_calls`, as most non-OpenAI chat models do. */
+  constructor(replies: readonly ModelReply[], { openAiStyle = true } = {}) {
     super({});
     this._replies = [...replies];
+    this._openAiStyle = openAiStyle;
   }
 
   _llmType(): string {
@@ -38,19 +41,19 @@ class ScriptedChatModel extends BaseChatModel {
     return this;
   }
 
+  private _toolCallMessage(calls: readonly PlannedCall[]): AIMessage {
+    const openAiToolCalls = calls.map(call => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.args) } }));
+    return new AIMessage({
+      content: '',
+      tool_calls: calls.map(call => ({ ...call, type: 'tool_call' as const })),
+      additional_kwargs: this._openAiStyle ? { tool_calls: openAiToolCalls } : {},
+    });
+  }
+
   _generate(): Promise<ChatResult> {
     const reply = this._replies.shift() ?? { text: 'script exhausted' };
     if ('status' in reply) return Promise.reject(Object.assign(new Error(`${reply.status} Internal Server Error`), { status: reply.status }));
-    const message =
-      'text' in reply
-        ? new AIMessage(reply.text)
-        : new AIMessage({
-            content: '',
-            tool_calls: reply.toolCalls.map(call => ({ ...call, type: 'tool_call' as const })),
-            additional_kwargs: {
-              tool_calls: reply.toolCalls.map(call => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.args) } })),
-            },
-          });
+    const message = 'text' in reply ? new AIMessage(reply.text) : this._toolCallMessage(reply.toolCalls);
     return Promise.resolve({
       generations: [{ text: 'text' in reply ? reply.text : '', message }],
       llmOutput: { tokenUsage: { promptTokens: 12, completionTokens: 7, totalTokens: 19 } },
@@ -114,6 +117,27 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
     await h.processor.forceFlush();
     expect(turnRoots(h.spans()).map(s => s.name)).toEqual(['weather_agent']);
     expect(h.findings.map(f => [f.signal, f.agentName])).toEqual([['tool_error', 'weather_agent']]);
+  });
+
+  it('a model without OpenAI-style tool calls: planned calls are not captured, and health says so on the root', async () => {
+    const script = SCENARIO_SCRIPTS.planned_not_executed();
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const agent = createReactAgent({
+      llm: new ScriptedChatModel(SCENARIO_SCRIPTS.healthy().replies, { openAiStyle: false }),
+      tools: tools(script),
+      name: 'weather_agent',
+    });
+    await agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    await h.processor.forceFlush();
+    const root = turnRoots(h.spans())[0];
+    expect(root?.events.filter(e => e.name === 'agent_triage.instrumentation_health').map(e => e.attributes)).toEqual([
+      {
+        'agent_triage.health.cause': 'content_not_captured',
+        'agent_triage.convention': 'openinference',
+        'agent_triage.signal': 'skipped_planned_call',
+        'agent_triage.health.field': 'plannedToolCalls',
+      },
+    ]);
   });
 
   it('names the failing tool and the session', async () => {
