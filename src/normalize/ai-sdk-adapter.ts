@@ -106,6 +106,7 @@ function plannedCalls(attrs: AttributeReader): PlannedToolCall[] | undefined {
   }
   return parsed.data.map(call => {
     const args = call.input ?? call.args;
-    return { id: call.toolCallId, name: call.toolName, argsHash: args === undefined ? undefined : hashArguments(args) };
+    const id = call.toolCallId === '' ? undefined : call.toolCallId;
+    return { id, name: call.toolName, argsHash: args === undefined ? undefined : hashArguments(args) };
   });
 }
