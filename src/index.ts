@@ -5,9 +5,9 @@ export { SIGNAL_IDS, SEVERITIES } from './signals/signal.js';
 export type { Severity, Signal, SignalContext, SignalId, CustomSignalId, SignalName, SignalReport, FindingDetails } from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
-export type { SpanView, SpanRole, PlannedToolCall, ConventionId } from './normalize/span-view.js';
+export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
 export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';
-export type { ConventionAdapter, ConventionFields } from './normalize/adapter.js';
+export type { ConventionAdapter, ConventionFields, TurnStart } from './normalize/adapter.js';
 export { REMEDIATION_SURFACES, REMEDIATION_DECISIONS, EVIDENCE_KINDS, TAXONOMY_PRESETS, loadTaxonomyFile, resolveTaxonomy } from './taxonomy/taxonomy.js';
 export type { TaxonomyDefinition, TaxonomyPreset, Remediation, EvidenceKind } from './taxonomy/taxonomy.js';
 export { TriageStopError } from './routing/failure-router.js';
@@ -50,4 +50,8 @@ export {
   ATTR_TRIAGE_FAILURE_SIGNALS,
   ATTR_TRIAGE_FAILURE_COUNT,
   ATTR_TRIAGE_TURN_INCOMPLETE,
+  EVENT_TRIAGE_INSTRUMENTATION_HEALTH,
+  ATTR_TRIAGE_HEALTH_CAUSE,
+  ATTR_TRIAGE_HEALTH_FIELD,
+  ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';

@@ -51,3 +51,12 @@ export const ATTR_TRIAGE_TURN_INCOMPLETE = 'agent_triage.turn.incomplete';
 export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
 /** Metric label: which attribute was malformed. */
 export const ATTR_TRIAGE_ATTRIBUTE = 'agent_triage.attribute';
+
+/** Diagnostic span event: an agent span lacks what a signal needs (rate-limited, one per cause). */
+export const EVENT_TRIAGE_INSTRUMENTATION_HEALTH = 'agent_triage.instrumentation_health';
+/** Why a signal cannot evaluate: `unknown_convention`, `content_not_captured` or `missing_attribute`. */
+export const ATTR_TRIAGE_HEALTH_CAUSE = 'agent_triage.health.cause';
+/** The normalised field the signal needed (`toolName`, `argsHash`, `resultHash`, `plannedToolCalls`, `outputTokens`, `convention`). */
+export const ATTR_TRIAGE_HEALTH_FIELD = 'agent_triage.health.field';
+/** The instrumentation convention that described the span (`genai`, `openinference`, `ai_sdk`, `openllmetry`, `none`). */
+export const ATTR_TRIAGE_CONVENTION = 'agent_triage.convention';

@@ -6,6 +6,8 @@ import { BoundedLabel, CounterTable } from './counter-table.js';
 import {
   ATTR_TRIAGE_ATTRIBUTE,
   ATTR_TRIAGE_CLASS,
+  ATTR_TRIAGE_CONVENTION,
+  ATTR_TRIAGE_HEALTH_CAUSE,
   ATTR_TRIAGE_REASON,
   ATTR_TRIAGE_SEVERITY,
   ATTR_TRIAGE_SIGNAL,
@@ -32,6 +34,7 @@ export class TriageMetrics {
   readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly fixturesWritten = new CounterTable([]);
   readonly fixturesDropped = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly instrumentationHealth = new CounterTable([ATTR_TRIAGE_HEALTH_CAUSE, ATTR_TRIAGE_CONVENTION, ATTR_TRIAGE_SIGNAL]);
   private readonly _agents: BoundedLabel;
 
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
@@ -48,6 +51,12 @@ export class TriageMetrics {
     counter('agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
     counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
     counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
+    counter(
+      'agent_triage.instrumentation_health',
+      '{span}',
+      'Agent spans lacking what a signal needs, by cause (unknown convention, content not captured, missing attribute), convention and signal.',
+      this.instrumentationHealth,
+    );
     counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     counter('agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
     counter('agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);

@@ -20,6 +20,9 @@ export interface PlannedToolCall {
 
 export type SpanOutcome = 'ok' | 'error' | 'unset';
 
+/** Why an LLM step stopped, with every emitter's spelling mapped to one value. */
+export type FinishReason = 'tool_calls' | 'stop' | 'length' | 'content_filter' | 'error' | 'other';
+
 export interface SpanView {
   readonly traceId: string;
   readonly spanId: string;
@@ -60,6 +63,11 @@ export interface SpanView {
   readonly exceptionMessage: string | undefined;
   /** Tool calls this LLM step planned (empty for other roles). */
   readonly plannedToolCalls: readonly PlannedToolCall[];
+  /**
+   * Why this LLM step stopped, when the instrumentation says. Optional so views
+   * built before it existed still type-check.
+   */
+  readonly finishReason?: FinishReason | undefined;
   /** Attributes that were present but unusable (wrong type, unparseable, too large). */
   readonly malformed: readonly string[];
 }

@@ -9,8 +9,9 @@ import { SignalEngine } from '../engine/signal-engine.js';
 import { ATTR_TRIAGE_FIXTURE_ID } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
+import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
-import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
+import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
@@ -41,6 +42,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _assembler: TurnAssembler;
   private readonly _router: FailureRouter;
   private readonly _fixtures: FixtureRecorder | undefined;
+  private readonly _health: InstrumentationHealth;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -76,6 +78,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           diag.warn('agent-triage: could not write a replay fixture', error);
         },
       });
+    this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs);
     this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
       this.metrics.signalErrors.add([signal]);
     });
@@ -124,7 +127,10 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._shutdown === undefined) {
       try {
         const context = span.spanContext();
-        this._assembler.spanStarted(context.traceId, context.spanId, span.parentSpanContext?.spanId, span.attributes);
+        const parentId = span.parentSpanContext?.spanId;
+        const adapter = adapterFor(span, this._adapters);
+        const turnStart = adapter?.turnStart(span, this._assembler.isTrackedSpan(context.traceId, parentId));
+        this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart, adapter !== undefined);
         this._ensureSweeping();
       } catch (error) {
         this._internalError('start', error);
@@ -186,10 +192,12 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
   private _process(span: ReadableSpan): { out: ReadableSpan; taken: boolean } {
     const context = span.spanContext();
-    const adapter = this._adapters.find(candidate => candidate.matches(span));
+    const adapter = adapterFor(span, this._adapters);
     const evictedSummary = this._evictedRoots.get(context.spanId);
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
-      return { out: span, taken: false }; // not an agent span, not in an agent trace
+      // Not an agent span, not in an agent trace; unless its keys say it is one we cannot read.
+      const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
+      return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
     }
     const view = normalizeSpan(span, adapter ? [adapter] : []);
     for (const key of view.malformed) this.metrics.malformed.add([key]);
@@ -199,13 +207,18 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       return { out: enrichSpan(span, [], evictedSummary), taken: false };
     }
     const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
-    let out = span;
+    const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
+    // Diagnostics travel with the span wherever it goes (a turn root is forwarded
+    // by the assembler); provisional findings only on spans forwarded from here,
+    // since a decided turn writes its own.
+    const diagnosed = diagnostics ? enrichSpan(span, diagnostics) : span;
+    let out = diagnosed;
     if (raw.length > 0) {
       const agent = view.agentName ?? this._assembler.agentUnder(view.traceId, view.parentSpanId);
       const provisional = raw.map(r => this._classify(r, view.traceId, undefined, agent, false));
-      out = enrichSpan(span, provisional.map(f => findingEvent(f, span.endTime)));
+      out = enrichSpan(diagnosed, provisional.map(f => findingEvent(f, span.endTime)));
     }
-    const taken = this._assembler.spanEnded(span, view, raw);
+    const taken = this._assembler.spanEnded(diagnosed, view, raw);
     return { out, taken };
   }
 
@@ -225,7 +238,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           const fixtureId = fixtureIds.get(f);
           return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
         });
-        root = enrichSpan(root, events, summary);
+        const diagnostics = this._health.checkTurn(turn, time) ?? [];
+        root = enrichSpan(root, [...events, ...diagnostics], summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }

@@ -46,6 +46,8 @@ export interface AgentTriageSpanProcessorOptions {
   orphanTimeoutMs?: number;
   /** Distinct agent names used as metric labels; further names share `_overflow`. The default value is 100. */
   maxAgentLabels?: number;
+  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
+  instrumentationHealthIntervalMs?: number;
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -93,5 +95,6 @@ export const optionsSchema = z.strictObject({
   decisionWaitMs: durationMs.default(0),
   orphanTimeoutMs: durationMs.default(300_000),
   maxAgentLabels: positiveInt.default(100),
+  instrumentationHealthIntervalMs: durationMs.default(60_000),
 });
 export type ResolvedOptions = z.output<typeof optionsSchema>;

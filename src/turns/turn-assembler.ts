@@ -1,10 +1,9 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
 import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
 import type { SpanView } from '../normalize/span-view.js';
-import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_AGENT_VERSION, ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_OPERATION_NAME, TURN_ROOT_OPERATIONS } from '../semconv.js';
+import type { TurnStart } from '../normalize/adapter.js';
 import { TraceState, newNode } from './trace-state.js';
 import type { SpanNode } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
@@ -72,25 +71,34 @@ export class TurnAssembler {
     return this._states.size;
   }
 
-  /** Live spans: record the link so children can find their turn before it ends. */
-  spanStarted(traceId: string, spanId: string, parentId: string | undefined, attributes: Attributes): void {
-    const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
-    const isRoot = typeof operation === 'string' && TURN_ROOT_OPERATIONS.has(operation);
+  /**
+   * Live spans: record the link so children can find their turn before it
+   * ends. `turnStart` is set when the span's adapter says it opens a turn.
+   * Any agent span starts tracking its trace: some instrumentations name their
+   * turn root only after start, and an agent span that never ends (a library
+   * that leaks spans on errors) must keep its turn from looking complete.
+   */
+  spanStarted(traceId: string, spanId: string, parentId: string | undefined, turnStart: TurnStart | undefined, isAgentSpan: boolean): void {
     let state = this._states.get(traceId);
     if (!state) {
-      if (!isRoot) return;
+      if (!turnStart && !isAgentSpan) return;
       state = this._createState(traceId);
     }
     state.lastActivityMs = this._now();
     const node = this._addNode(state, spanId, parentId);
     if (!node) return;
-    if (isRoot) {
+    if (turnStart) {
       node.isTurnRoot = true;
       node.isAgentSpan = true;
-      node.agentName = stringAttr(attributes[ATTR_GEN_AI_AGENT_NAME]);
-      node.agentVersion = stringAttr(attributes[ATTR_GEN_AI_AGENT_VERSION]);
-      node.conversationId = stringAttr(attributes[ATTR_GEN_AI_CONVERSATION_ID]);
+      node.agentName = turnStart.agentName;
+      node.agentVersion = turnStart.agentVersion;
+      node.conversationId = turnStart.conversationId;
     }
+  }
+
+  /** True when `spanId` is a span of a trace being assembled (a new span under it is inside a turn). */
+  isTrackedSpan(traceId: string, spanId: string | undefined): boolean {
+    return spanId !== undefined && this._states.get(traceId)?.nodes.has(spanId) === true;
   }
 
   /** True when this trace is being assembled (non-agent spans of other traces can skip the work). */
@@ -343,8 +351,4 @@ function stepError(view: SpanView): StepSummary['error'] {
     exceptionType: view.exceptionType,
     exceptionMessage: view.exceptionMessage,
   };
-}
-
-function stringAttr(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
