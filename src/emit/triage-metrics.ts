@@ -52,7 +52,7 @@ export class TriageMetrics {
     counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
     counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     counter('agent_triage.population.findings', '{finding}', 'Findings about many turns at once (satisfaction week over week), by class, signal, severity and agent.', this.populationFindings);
-    counter('agent_triage.instrumentation.health', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
+    counter('agent_triage.signal.health_notices', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
     counter('agent_triage.state.evictions', '{key}', 'State keys dropped, least recently used first, to stay under state.maxKeys.', this.stateEvictions);
     counter('agent_triage.state.errors', '{error}', 'State that could not be loaded or saved, or a persisted value that failed validation.', this.stateErrors);
     const gauge = (name: string, unit: string, description: string, read: () => number): void => {
