@@ -59,10 +59,11 @@ describe('scan CLI and population findings', () => {
     const DAY = 86_400_000;
     const base = Date.UTC(2027, 0, 4);
     const spans = recordSpans(tracer => {
-      for (let day = 0; day <= 7; day += 7) {
-        for (let i = 0; i < 30; i++) {
+      // A first score on day 0, the previous week's on day 3, this week's on day 14.
+      for (const [day, count] of [[0, 1], [3, 30], [14, 30]] as const) {
+        for (let i = 0; i < count; i++) {
           vi.useFakeTimers({ now: base + day * DAY + i * 60_000, toFake: ['Date', 'performance'] });
-          runTurn(tracer, { agent: 'support-agent', steps: [{ llm: { text: 'hi' } }], rootAttributes: { 'gen_ai.evaluation.score.value': day === 0 ? 0.9 : 0.4 } });
+          runTurn(tracer, { agent: 'support-agent', steps: [{ llm: { text: 'hi' } }], rootAttributes: { 'gen_ai.evaluation.score.value': day === 14 ? 0.4 : 0.9 } });
           vi.useRealTimers();
         }
       }
