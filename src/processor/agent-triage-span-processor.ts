@@ -83,12 +83,6 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         },
       },
     });
-    if (persistence) {
-      this._stateTimer = setInterval(() => {
-        void this._state.flush();
-      }, resolved.state.flushIntervalMs);
-      this._stateTimer.unref();
-    }
     const signals = buildSignals(resolved.signals ?? {}, id => this._depsFor(id));
     this._engine = new SignalEngine(signals, {
       onSignalError: signal => {
@@ -117,6 +111,13 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         this._internalError('assemble', error);
       },
     });
+    // Last, so a constructor that throws (bad configuration) leaves no timer behind.
+    if (persistence) {
+      this._stateTimer = setInterval(() => {
+        void this._state.flush();
+      }, resolved.state.flushIntervalMs);
+      this._stateTimer.unref();
+    }
   }
 
   onStart(span: Span, parentContext: Context): void {
