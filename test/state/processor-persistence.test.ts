@@ -80,3 +80,25 @@ describe('scan CLI and population findings', () => {
     expect(lines[0]).toMatchObject({ spanId: last?.spanContext().spanId, traceId: last?.spanContext().traceId });
   });
 });
+
+describe('scan CLI --state', () => {
+  it('keeps baselines between scans in the given file', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    const callSearch = (durationMs: number) =>
+      recordSpans(tracer => {
+        runTurn(tracer, { steps: [{ llm: { toolCalls: [{ id: 'c', name: 'search' }] } }, { tool: { name: 'search', id: 'c', durationMs } }, { llm: { text: 'ok' } }] });
+      });
+    const healthy = Array.from({ length: 30 }, (_, i) => callSearch(200 + (i % 5) * 10)).flat();
+    const slow = callSearch(2000);
+    const scan = async (file: string, options: Record<string, unknown>) => {
+      const out: string[] = [];
+      await runScan([file], options, { write: t => out.push(t) }, { write: () => undefined });
+      return out.join('');
+    };
+    expect(await scan(writeFile(dir, 'healthy.json', toOtlpJson(healthy)), { state })).toBe('');
+    const slowFile = writeFile(dir, 'slow.json', toOtlpJson(slow));
+    expect(await scan(slowFile, {})).toBe(''); // in memory: cold start
+    expect(await scan(slowFile, { state })).toContain('"signal":"tool_latency_spike"');
+  });
+});
