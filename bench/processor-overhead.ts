@@ -45,7 +45,7 @@ const agentTurn: Workload = tracer => {
 
 function tracerWith(triage: boolean): Tracer {
   const exporting = new SimpleSpanProcessor(new DiscardExporter());
-  const processor = triage ? new AgentTriageSpanProcessor({ next: exporting, meterProvider: new MeterProvider() }) : exporting;
+  const processor = triage ? new AgentTriageSpanProcessor({ next: exporting, meterProvider: new MeterProvider(), state: { persistence: false } }) : exporting;
   return new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
 }
 

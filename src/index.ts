@@ -1,8 +1,26 @@
 export { AgentTriageSpanProcessor } from './processor/agent-triage-span-processor.js';
-export type { AgentTriageSpanProcessorOptions } from './processor/options.js';
+export type { AgentTriageSpanProcessorOptions, HealthNoticeRecord, StateOptions } from './processor/options.js';
+export { DEFAULT_STATE_PATH } from './processor/options.js';
+export type { FeedbackInput } from './processor/feedback.js';
+export type { StatePersistence, StateSnapshot, JsonValue } from './state/state-snapshot.js';
+export type { StateNamespace } from './state/state-store.js';
+export { FileStatePersistence } from './state/file-persistence.js';
 export type { Finding } from './engine/finding.js';
-export { SIGNAL_IDS, SEVERITIES } from './signals/signal.js';
-export type { Severity, Signal, SignalContext, SignalId, CustomSignalId, SignalName, SignalReport, FindingDetails } from './signals/signal.js';
+export { SIGNAL_IDS, SEVERITIES, FINDING_SCOPES } from './signals/signal.js';
+export type {
+  Severity,
+  Signal,
+  SignalContext,
+  SignalDeps,
+  SignalId,
+  CustomSignalId,
+  SignalName,
+  SignalReport,
+  FindingDetails,
+  FindingScope,
+  HealthNotice,
+  FeedbackRecord,
+} from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
 export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
@@ -25,6 +43,7 @@ export type { HandoffDocument, HandoffPacket, IncidentRecord, IncidentContext } 
 export { ConfigError } from './config/config-error.js';
 export {
   EVENT_TRIAGE_FAILURE,
+  EVENT_TRIAGE_POPULATION_FINDING,
   ATTR_TRIAGE_SIGNAL,
   ATTR_TRIAGE_CLASS,
   ATTR_TRIAGE_SECONDARY_CLASSES,

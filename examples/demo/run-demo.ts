@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     next: new BatchSpanProcessor(new OTLPTraceExporter()),
     meterProvider,
     onFinding: finding => findings.push(finding),
+    // Baselines persist to .agent-triage/state.json by default; the demo starts
+    // fresh each run so its output is the same every time.
+    state: { persistence: false },
   });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [triage] });
   provider.register();

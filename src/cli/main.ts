@@ -16,6 +16,7 @@ program
   .option('--fixtures <dir>', 'write a replay fixture and handoff packet per failure found into <dir>')
   .option('--fixture-severities <list>', 'comma-separated severities that get a fixture', 'hard')
   .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
+  .option('--state <file>', 'state file to load baselines from and save them to (default: in memory, nothing saved)')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
   });

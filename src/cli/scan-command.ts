@@ -16,6 +16,7 @@ const scanArgs = z.strictObject({
     .pipe(z.array(z.enum(SEVERITIES)).min(1))
     .default(['hard']),
   includeMessages: z.boolean().default(false),
+  state: z.string().min(1).optional(),
 });
 
 /** The scan writes what it finds: no age or count limit, the user chose the directory. */
@@ -50,7 +51,11 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
   for (const error of errors) err.write(`error: ${error}\n`);
   let findings;
   try {
-    findings = await scanSpans(spans, scanOptionsOf(args.data));
+    findings = await scanSpans(spans, {
+      ...scanOptionsOf(args.data),
+      ...(args.data.state !== undefined && { state: { path: args.data.state } }),
+      onHealthNotice: notice => err.write(`note: ${notice.signal}: cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}\n`),
+    });
   } catch (error) {
     err.write(`agent-triage scan: ${(error as Error).message}\n`);
     return 2;

@@ -5,6 +5,11 @@
 
 /** Span event added to the failing span and to its turn's root, one per finding. */
 export const EVENT_TRIAGE_FAILURE = 'agent_triage.failure';
+/**
+ * Span event for a finding about many turns (`satisfaction_drop`), on the turn
+ * root whose feedback revealed it; it does not mark that turn failed.
+ */
+export const EVENT_TRIAGE_POPULATION_FINDING = 'agent_triage.population_finding';
 
 export const ATTR_TRIAGE_SIGNAL = 'agent_triage.signal';
 export const ATTR_TRIAGE_CLASS = 'agent_triage.class';

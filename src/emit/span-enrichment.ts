@@ -29,7 +29,7 @@ import {
   EVENT_TRIAGE_FAILURE,
 } from './attributes.js';
 
-export function findingEvent(finding: Finding, time: HrTime): TimedEvent {
+export function findingEvent(finding: Finding, time: HrTime, name: string = EVENT_TRIAGE_FAILURE): TimedEvent {
   const attributes: Attributes = {
     [ATTR_TRIAGE_SIGNAL]: finding.signal,
     [ATTR_TRIAGE_CLASS]: finding.class,
@@ -46,7 +46,7 @@ export function findingEvent(finding: Finding, time: HrTime): TimedEvent {
   for (const [key, value] of Object.entries(finding.details)) {
     attributes[ATTR_TRIAGE_DETAIL_PREFIX + key] = typeof value === 'object' ? [...value] : value;
   }
-  return { name: EVENT_TRIAGE_FAILURE, time, attributes, droppedAttributesCount: 0 };
+  return { name, time, attributes, droppedAttributesCount: 0 };
 }
 
 function routeAttributes({ route }: Finding): Attributes {

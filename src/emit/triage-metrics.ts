@@ -35,9 +35,13 @@ export class TriageMetrics {
   readonly fixturesWritten = new CounterTable([]);
   readonly fixturesDropped = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly instrumentationHealth = new CounterTable([ATTR_TRIAGE_HEALTH_CAUSE, ATTR_TRIAGE_CONVENTION, ATTR_TRIAGE_SIGNAL]);
+  readonly populationFindings = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME]);
+  readonly healthNotices = new CounterTable([ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_REASON]);
+  readonly stateEvictions = new CounterTable([]);
+  readonly stateErrors = new CounterTable([ATTR_TRIAGE_REASON]);
   private readonly _agents: BoundedLabel;
 
-  constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
+  constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, gauges: { inFlight: () => number; stateKeys: () => number }) {
     this._agents = new BoundedLabel(maxAgentLabels);
     const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
     const counter = (name: string, unit: string, description: string, table: CounterTable): void => {
@@ -60,11 +64,17 @@ export class TriageMetrics {
     counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     counter('agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
     counter('agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);
-    meter
-      .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.', valueType: ValueType.INT })
-      .addCallback(result => {
-        result.observe(inFlight());
+    counter('agent_triage.population.findings', '{finding}', 'Findings about many turns at once (satisfaction week over week), by class, signal, severity and agent.', this.populationFindings);
+    counter('agent_triage.signal.health_notices', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
+    counter('agent_triage.state.evictions', '{key}', 'State keys dropped, least recently used first, to stay under state.maxKeys.', this.stateEvictions);
+    counter('agent_triage.state.errors', '{error}', 'State that could not be loaded or saved, or a persisted value that failed validation.', this.stateErrors);
+    const gauge = (name: string, unit: string, description: string, read: () => number): void => {
+      meter.createObservableUpDownCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
+        result.observe(read());
       });
+    };
+    gauge('agent_triage.turns.in_flight', '{turn}', 'Traces with agent turns being assembled.', gauges.inFlight);
+    gauge('agent_triage.state.keys', '{key}', 'Keys held by the state store (baselines and memories of stateful signals).', gauges.stateKeys);
   }
 
   agentLabel(agent: string | undefined): string {
@@ -72,7 +82,8 @@ export class TriageMetrics {
   }
 
   recordFinding(finding: Finding): void {
-    this.failures.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName)]);
+    const table = finding.scope === 'population' ? this.populationFindings : this.failures;
+    table.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName)]);
   }
 
   recordTurn(agent: string | undefined, outcome: TurnOutcome): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Route } from '../routing/route.js';
 import type { Remediation } from '../taxonomy/taxonomy.js';
-import type { FindingDetails, Severity, SignalName } from '../signals/signal.js';
+import type { FindingDetails, FindingScope, Severity, SignalName } from '../signals/signal.js';
 
 /** A signal's report once the engine has stamped it with the signal's identity and defaults. */
 export interface RawFinding {
@@ -12,6 +12,8 @@ export interface RawFinding {
   /** The span the finding concerns. */
   readonly spanId: string;
   readonly details: FindingDetails;
+  /** `population` findings concern many turns; they never mark a turn failed. */
+  readonly scope: FindingScope;
 }
 
 /** A classified failure: plain data, written to spans, metrics, the scan CLI and callbacks. */

@@ -70,6 +70,8 @@ export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionA
     plannedToolCalls: fields.plannedToolCalls ?? [],
     finishReason: fields.finishReason,
     malformed: attrs.malformed,
+    attributes: span.attributes,
+    events: span.events,
   };
 }
 

@@ -11,6 +11,12 @@ export type SpanRole = 'turn_root' | 'llm_step' | 'tool_call' | 'other';
 /** The instrumentation conventions an adapter can recognise. */
 export type ConventionId = 'genai' | 'openinference' | 'ai_sdk' | 'openllmetry' | 'none';
 
+/** A span event as signals see it: its name and attributes. */
+export interface SpanEventView {
+  readonly name: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
 /** A tool call an LLM step asked for in its output. */
 export interface PlannedToolCall {
   readonly id: string | undefined;
@@ -36,6 +42,7 @@ export interface SpanView {
   readonly endMs: number;
   readonly durationMs: number;
   readonly serviceName: string | undefined;
+  /** The span's own agent name; for LLM steps and tool calls without one, the agent of their turn as known when the span ended. */
   readonly agentName: string | undefined;
   readonly agentVersion: string | undefined;
   readonly conversationId: string | undefined;
@@ -70,6 +77,13 @@ export interface SpanView {
   readonly finishReason?: FinishReason | undefined;
   /** Attributes that were present but unusable (wrong type, unparseable, too large). */
   readonly malformed: readonly string[];
+  /**
+   * The span's raw attributes and events (references, not copies), for
+   * signals configured to read a user-chosen key: a task type, a feedback
+   * score, precomputed content hashes.
+   */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly events: readonly SpanEventView[];
 }
 
 /** HTTP status codes that mean the provider failed the call (server error or throttling). */

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
-import { ATTR_TRIAGE_FIXTURE_ID } from '../emit/attributes.js';
+import { ATTR_TRIAGE_FIXTURE_ID, EVENT_TRIAGE_POPULATION_FINDING } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
 import { InstrumentationHealth } from '../health/instrumentation-health.js';
@@ -17,10 +17,16 @@ import type { SpanView } from '../normalize/span-view.js';
 import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
 import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
+import type { SignalDeps, SignalId } from '../signals/signal.js';
+import { FileStatePersistence } from '../state/file-persistence.js';
+import type { StatePersistence } from '../state/state-snapshot.js';
+import { StateStore } from '../state/state-store.js';
 import { Classifier } from '../taxonomy/classifier.js';
 import { resolveTaxonomy } from '../taxonomy/taxonomy.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
+import { feedbackSchema } from './feedback.js';
+import type { FeedbackInput } from './feedback.js';
 import { optionsSchema } from './options.js';
 import type { AgentTriageSpanProcessorOptions, ResolvedOptions } from './options.js';
 
@@ -43,6 +49,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _router: FailureRouter;
   private readonly _fixtures: FixtureRecorder | undefined;
   private readonly _health: InstrumentationHealth;
+  private readonly _state: StateStore;
+  private readonly _stateTimer: NodeJS.Timeout | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
@@ -64,7 +72,10 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         this._internalError('on_failure', error);
       },
     });
-    this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, () => this._assembler.tracesInFlight);
+    this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, {
+      inFlight: () => this._assembler.tracesInFlight,
+      stateKeys: () => this._state.size,
+    });
     this._fixtures =
       resolved.fixtures &&
       new FixtureRecorder(resolved.fixtures, this._classifier.taxonomyName, {
@@ -79,8 +90,36 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         },
       });
     this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs);
-    this._engine = new SignalEngine([...buildSignals(resolved.signals), ...resolved.customSignals], signal => {
-      this.metrics.signalErrors.add([signal]);
+    const persistence = resolvePersistence(resolved.state, resolved.clock);
+    this._state = new StateStore({
+      maxKeys: resolved.state.maxKeys,
+      persistence,
+      now: resolved.clock,
+      hooks: {
+        onEvicted: () => {
+          this.metrics.stateEvictions.add([]);
+        },
+        onInvalidValue: () => {
+          this.metrics.stateErrors.add(['invalid_value']);
+        },
+        onPersistError: (operation, error) => {
+          if (this.metrics.stateErrors.get([operation]) === 0) {
+            diag.warn(`agent-triage: cannot ${operation} state (${String(persistence)}); signals keep running on memory`, error);
+          }
+          this.metrics.stateErrors.add([operation]);
+        },
+      },
+    });
+    const signals = [...buildSignals(resolved.signals ?? {}, id => this._depsFor(id)), ...resolved.customSignals];
+    this._engine = new SignalEngine(signals, {
+      onSignalError: signal => {
+        this.metrics.signalErrors.add([signal]);
+      },
+      onHealth: (signal, notice) => {
+        this.metrics.healthNotices.add([signal, notice.reason]);
+        diag.warn(`agent-triage: ${signal} cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}`);
+        this._callback('on_health_notice', () => this._options.onHealthNotice?.({ signal, ...notice }));
+      },
     });
     this._assembler = new TurnAssembler(resolved, {
       onTurn: turn => {
@@ -102,6 +141,13 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         captureMessages: (span: ReadableSpan) => this._fixtures?.captureMessages(span),
       }),
     });
+    // Last, so a constructor that throws (bad configuration) leaves no timer behind.
+    if (persistence) {
+      this._stateTimer = setInterval(() => {
+        void this._state.flush();
+      }, resolved.state.flushIntervalMs);
+      this._stateTimer.unref();
+    }
   }
 
   /**
@@ -167,11 +213,30 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (!taken) this._forward(out);
   }
 
+  /**
+   * Records a feedback score (e.g. a thumbs up/down or CSAT answer) for
+   * `satisfaction_drop`, when it arrives outside the trace. Invalid input is
+   * counted as malformed and ignored; this never throws.
+   */
+  recordFeedback(feedback: FeedbackInput): void {
+    if (this._shutdown !== undefined) return;
+    this._guard('feedback', () => {
+      const parsed = feedbackSchema.safeParse(feedback);
+      if (!parsed.success) {
+        this.metrics.malformed.add(['feedback']);
+        return;
+      }
+      const { score, agentName, traceId, spanId } = parsed.data;
+      const raw = this._engine.evaluateFeedback({ score, agentName, traceId, spanId });
+      this._publish(raw.map(r => this._classify(r, traceId ?? '', undefined, agentName, false)));
+    });
+  }
+
   async forceFlush(): Promise<void> {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
-    await this._fixtures?.flush();
+    await Promise.all([this._fixtures?.flush(), this._state.flush()]);
     await this._next.forceFlush();
   }
 
@@ -182,11 +247,19 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
 
   private async _doShutdown(): Promise<void> {
     this._stopSweeping();
+    clearInterval(this._stateTimer);
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
-    await this._fixtures?.flush();
+    await Promise.all([this._fixtures?.flush(), this._state.flush()]);
     await this._next.shutdown();
+  }
+
+  private _depsFor(id: SignalId): SignalDeps {
+    return {
+      now: this._options.clock,
+      state: (name, schema, maxKeys) => this._state.namespace(`${id}.${name}`, schema, maxKeys),
+    };
   }
 
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
@@ -199,7 +272,11 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
       return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
     }
-    const view = normalizeSpan(span, adapter ? [adapter] : []);
+    let view = normalizeSpan(span, adapter ? [adapter] : []);
+    if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
+      const agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
+      if (agentName !== undefined) view = { ...view, agentName };
+    }
     for (const key of view.malformed) this.metrics.malformed.add([key]);
     if (evictedSummary !== undefined) {
       // Its turn was already decided on partial data; do not count it twice.
@@ -214,8 +291,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     const diagnosed = diagnostics ? enrichSpan(span, diagnostics) : span;
     let out = diagnosed;
     if (raw.length > 0) {
-      const agent = view.agentName ?? this._assembler.agentUnder(view.traceId, view.parentSpanId);
-      const provisional = raw.map(r => this._classify(r, view.traceId, undefined, agent, false));
+      const provisional = raw.map(r => this._classify(r, view.traceId, undefined, view.agentName, false));
       out = enrichSpan(diagnosed, provisional.map(f => findingEvent(f, span.endTime)));
     }
     const taken = this._assembler.spanEnded(diagnosed, view, raw);
@@ -225,9 +301,11 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private _onTurn(turn: AssembledTurn): void {
     let root = turn.rootSpan;
     try {
-      const raw = [...turn.spanFindings, ...this._engine.evaluateTurn(turn)];
-      const findings = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
-      this._publish(findings);
+      const raw = supersede(turn.spanFindings, this._engine.evaluateTurn(turn));
+      const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
+      this._publish(all);
+      const findings = all.filter(f => f.scope === 'turn');
+      const population = all.filter(f => f.scope === 'population');
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
       const fixtureIds = this._recordFixtures(turn, findings);
       const summary = turnSummaryAttributes(findings, turn.incomplete);
@@ -239,7 +317,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
         });
         const diagnostics = this._health.checkTurn(turn, time) ?? [];
-        root = enrichSpan(root, [...events, ...diagnostics], summary);
+        const populationEvents = population.map(f => findingEvent(f, time, EVENT_TRIAGE_POPULATION_FINDING));
+        root = enrichSpan(root, [...events, ...populationEvents, ...diagnostics], summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
@@ -297,12 +376,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private _publish(findings: readonly Finding[]): void {
     for (const finding of findings) {
       this.metrics.recordFinding(finding);
-      if (!this._options.onFinding) continue;
-      try {
-        this._options.onFinding(finding);
-      } catch (error) {
-        this._internalError('on_finding', error);
-      }
+      this._callback('on_finding', () => this._options.onFinding?.(finding));
+    }
+  }
+
+  /** Runs a user callback; what it throws is counted and ignored. */
+  private _callback(reason: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this._internalError(reason, error);
     }
   }
 
@@ -352,4 +435,27 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._sweepTimer !== undefined) clearInterval(this._sweepTimer);
     this._sweepTimer = undefined;
   }
+}
+
+/**
+ * Turn-level signals have the last word on their own span-level findings: a
+ * turn-level report for the same signal and span replaces the span-level one
+ * (keeping its details), e.g. `tool_error` once the turn shows whether the
+ * agent recovered.
+ */
+function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly RawFinding[]): RawFinding[] {
+  const key = (f: RawFinding): string => `${f.signal}\u0000${f.spanId}`;
+  const final = new Map(turnFindings.map(f => [key(f), f]));
+  const kept = spanFindings.filter(f => !final.has(key(f)));
+  const earlier = new Map(spanFindings.map(f => [key(f), f]));
+  const merged = turnFindings.map(f => {
+    const before = earlier.get(key(f));
+    return before ? { ...f, details: { ...before.details, ...f.details } } : f;
+  });
+  return [...kept, ...merged];
+}
+
+function resolvePersistence(state: ResolvedOptions['state'], clock: () => number): StatePersistence | undefined {
+  if (state.persistence === false) return undefined;
+  return state.persistence ?? new FileStatePersistence(state.path, clock);
 }

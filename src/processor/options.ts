@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
 import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
 import type { FixtureOptions } from '../fixtures/fixture-options.js';
+import type { HealthNotice, SignalName } from '../signals/signal.js';
+import type { StatePersistence } from '../state/state-snapshot.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
@@ -48,7 +50,31 @@ export interface AgentTriageSpanProcessorOptions {
   maxAgentLabels?: number;
   /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
   instrumentationHealthIntervalMs?: number;
+  /** Where stateful signals keep baselines and memories across restarts. */
+  state?: StateOptions;
+  /** Called once per signal, reason and subject when a signal cannot judge part of the traffic (instrumentation health). */
+  onHealthNotice?: (notice: HealthNoticeRecord) => void;
+  /** Milliseconds since the epoch, for baselines and windows. The default is `Date.now`; replays and tests inject their own. */
+  clock?: () => number;
 }
+
+/** A health notice with the signal that raised it. */
+export interface HealthNoticeRecord extends HealthNotice {
+  readonly signal: SignalName;
+}
+
+export interface StateOptions {
+  /** The state file of the embedded store. The default value is `.agent-triage/state.json` (relative to the working directory). */
+  path?: string;
+  /** Persist somewhere else (implement `StatePersistence`), or `false` to keep state in memory only. */
+  persistence?: StatePersistence | false;
+  /** Keys kept across all signals; past it the least recently used go. The default value is 100000. */
+  maxKeys?: number;
+  /** How often changed state is saved. The default value is 60000. */
+  flushIntervalMs?: number;
+}
+
+export const DEFAULT_STATE_PATH = '.agent-triage/state.json';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
@@ -96,5 +122,23 @@ export const optionsSchema = z.strictObject({
   orphanTimeoutMs: durationMs.default(300_000),
   maxAgentLabels: positiveInt.default(100),
   instrumentationHealthIntervalMs: durationMs.default(60_000),
+  state: z
+    .strictObject({
+      path: z.string().min(1).default(DEFAULT_STATE_PATH),
+      persistence: z
+        .union([
+          z.literal(false),
+          z.custom<StatePersistence>(
+            value => typeof value === 'object' && value !== null && ['load', 'save'].every(m => isFunction((value as Record<string, unknown>)[m])),
+            'expected false or a StatePersistence (load, save)',
+          ),
+        ])
+        .optional(),
+      maxKeys: positiveInt.default(100_000),
+      flushIntervalMs: positiveInt.default(60_000),
+    })
+    .prefault({}),
+  onHealthNotice: z.custom<(notice: HealthNoticeRecord) => void>(isFunction, 'expected a function').optional(),
+  clock: z.custom<() => number>(isFunction, 'expected a function returning milliseconds').default(() => () => Date.now()),
 });
 export type ResolvedOptions = z.output<typeof optionsSchema>;

@@ -1,6 +1,7 @@
 import { SignalEngine } from '../engine/signal-engine.js';
 import type { RawFinding } from '../engine/finding.js';
 import type { Fixture } from '../fixtures/fixture-schema.js';
+import { memorySignalDeps } from '../state/memory-signal-deps.js';
 import { buildSignals } from '../signals/registry.js';
 import type { SignalOverride } from '../signals/signal-config.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
@@ -53,8 +54,13 @@ export class FixtureReplayer {
   /** @throws ConfigError when the signal overrides or the taxonomy are invalid. */
   constructor(options: ReplayOptions = {}) {
     this._fixed = options.taxonomy === undefined ? undefined : new Classifier(resolveTaxonomy(options.taxonomy, 'taxonomy'));
-    this._engine = new SignalEngine([...buildSignals(options.signals), ...(options.customSignals ?? [])], id => {
-      this.signalErrors.set(id, (this.signalErrors.get(id) ?? 0) + 1);
+    // Stateful signals replay without their baselines: a fixture is one turn, not a week of traffic.
+    const signals = [...buildSignals(options.signals ?? {}, memorySignalDeps()), ...(options.customSignals ?? [])];
+    this._engine = new SignalEngine(signals, {
+      onSignalError: id => {
+        this.signalErrors.set(id, (this.signalErrors.get(id) ?? 0) + 1);
+      },
+      onHealth: () => undefined,
     });
   }
 

@@ -111,5 +111,7 @@ function emptyView(fixture: Fixture, spanId: string, name: string, startMs: numb
     exceptionMessage: error?.exception_message ?? undefined,
     plannedToolCalls: [],
     malformed: [],
+    attributes: {},
+    events: [],
   };
 }

@@ -17,6 +17,8 @@ interface TraceRoutes {
   readonly controller: AbortController;
   /** Retries granted so far, per signal and tool. */
   readonly retries: Map<string, number>;
+  /** Routes decided so far, per signal and span: a failure is routed once even when its turn restates it. */
+  readonly routes: Map<string, Route>;
   stoppedBy: Finding | undefined;
 }
 
@@ -32,13 +34,13 @@ export interface FailureRouterOptions {
  * Decides each failure's route once, as soon as the failure is known (a
  * span-level failure when its span ends, a turn-level one when the turn is
  * decided), and keeps a per-trace stop decision the agent can consult before
- * its next step. A failure seen again later (its turn being decided) keeps
- * the route it got first: retries are counted and `onFailure` called once.
+ * its next step. A failure seen again later (its turn being decided, possibly
+ * restating it, as `tool_error` does once recovery is known) keeps the route
+ * it got first: retries are counted and `onFailure` called once.
  */
 export class FailureRouter {
   private readonly _options: FailureRouterOptions;
   private readonly _idempotent: ReadonlySet<string>;
-  private readonly _routed = new WeakMap<RawFinding, Route>();
   private readonly _traces = new Map<string, TraceRoutes>();
 
   constructor(options: FailureRouterOptions) {
@@ -48,15 +50,16 @@ export class FailureRouter {
 
   /** The finding with its route; the first time a raw finding is seen, its trace's decision is updated. */
   routed(raw: RawFinding, finding: Omit<Finding, 'route'>): Finding {
-    const known = this._routed.get(raw);
-    if (known) return { ...finding, route: known };
     const trace = this._trace(finding.traceId);
+    const failureKey = `${raw.signal}\u0000${raw.spanId}`;
+    const known = trace.routes.get(failureKey);
+    if (known) return { ...finding, route: known };
     const retryKey = `${raw.signal}\u0000${finding.toolName ?? ''}`;
     const route = routeOf(raw, finding.toolName, finding.remediation, {
       idempotentTools: this._idempotent,
       attemptsSoFar: trace.retries.get(retryKey) ?? 0,
     });
-    this._routed.set(raw, route);
+    trace.routes.set(failureKey, route);
     if (route.retryAttempt !== undefined) trace.retries.set(retryKey, route.retryAttempt);
     const routedFinding: Finding = { ...finding, route };
     if (route.stopsRun && trace.stoppedBy === undefined) {
@@ -98,7 +101,7 @@ export class FailureRouter {
         const stalest = this._traces.keys().next().value;
         if (stalest !== undefined) this._traces.delete(stalest);
       }
-      trace = { controller: new AbortController(), retries: new Map(), stoppedBy: undefined };
+      trace = { controller: new AbortController(), retries: new Map(), routes: new Map(), stoppedBy: undefined };
     }
     this._traces.set(traceId, trace);
     return trace;

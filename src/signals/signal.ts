@@ -1,4 +1,7 @@
+import type { z } from 'zod';
 import type { SpanView } from '../normalize/span-view.js';
+import type { JsonValue } from '../state/state-snapshot.js';
+import type { StateNamespace } from '../state/state-store.js';
 import type { TurnView } from '../turns/turn-view.js';
 
 /** Every signal id, fixed: the scan CLI's output and other tools depend on them. */
@@ -33,10 +36,55 @@ export interface SignalReport {
   /** Overrides the signal's configured severity for this finding. */
   readonly severity?: Severity;
   readonly details?: FindingDetails;
+  /**
+   * `population`: a finding about many turns (e.g. satisfaction week over
+   * week), not a failure of the turn it was noticed in. Default `turn`.
+   */
+  readonly scope?: FindingScope;
+}
+
+export const FINDING_SCOPES = ['turn', 'population'] as const;
+export type FindingScope = (typeof FINDING_SCOPES)[number];
+
+/**
+ * Something a signal cannot judge because of how the app is instrumented
+ * (no content captured, a tool that is never deterministic). Reported once
+ * per reason and subject, never as a failure.
+ */
+export interface HealthNotice {
+  /** Closed set per signal, e.g. `content_not_captured`, `learned_non_deterministic`. */
+  readonly reason: string;
+  /** What the notice is about, e.g. a tool name; part of the "once" key. */
+  readonly subject?: string;
+  readonly details?: FindingDetails;
 }
 
 export interface SignalContext {
   report(finding: SignalReport): void;
+  health(notice: HealthNotice): void;
+}
+
+/** A feedback score recorded for an agent, through the API or read from a span. */
+export interface FeedbackRecord {
+  readonly score: number;
+  readonly agentName: string | undefined;
+  /** The span that carried the score, when it came from telemetry. */
+  readonly traceId: string | undefined;
+  readonly spanId: string | undefined;
+}
+
+/**
+ * What the registry hands a factory besides its options: the clock, and
+ * persistent state scoped to the signal (a baseline survives a restart).
+ */
+export interface SignalDeps {
+  /** Milliseconds since the epoch; injected so tests and replays control time. */
+  now(): number;
+  /**
+   * The signal's namespace `name` of the state store, holding at most
+   * `maxKeys` keys; persisted values are validated with `schema` on first read.
+   */
+  state<T extends JsonValue>(name: string, schema: z.ZodType<T>, maxKeys?: number): StateNamespace<T>;
 }
 
 /**
@@ -49,5 +97,7 @@ export interface Signal {
   onSpan?(span: SpanView, ctx: SignalContext): void;
   /** Evaluated once per turn, when the turn is decided. */
   onTurn?(turn: TurnView, ctx: SignalContext): void;
+  /** Evaluated when feedback is recorded through the processor's API. */
+  onFeedback?(feedback: FeedbackRecord, ctx: SignalContext): void;
   toString(): string;
 }

@@ -1,19 +1,26 @@
 import { z } from 'zod';
 import type { Signal } from './signal.js';
+import { taskTypeOf } from './task-type.js';
 
 export const zeroToolCallsOptions = z.strictObject({
   /** Fires when more than this many LLM steps in a row ran with no tool call between them. */
   maxConsecutiveStepsWithoutTools: z.number().int().min(1).default(2),
+  /** Task types (agent names unless `taskTypeAttribute` is set) whose every turn must call at least one tool. */
+  requireToolCallFor: z.array(z.string().min(1)).default([]),
+  /** Root-span attribute holding the task type; unset or absent: the agent name. */
+  taskTypeAttribute: z.string().min(1).optional(),
 });
 export type ZeroToolCallsOptions = z.input<typeof zeroToolCallsOptions>;
 
 /**
  * `zero_tool_calls`: the agent kept calling the model without executing any
  * tool (more than 2 consecutive steps by default), the signature of a loop or
- * of an agent that stopped using its tools. Reported on the turn root.
+ * of an agent that stopped using its tools; or, for task types that require
+ * tools, a turn that answered without any. Reported on the turn root.
  */
 export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): Signal {
-  const { maxConsecutiveStepsWithoutTools: limit } = zeroToolCallsOptions.parse(options);
+  const { maxConsecutiveStepsWithoutTools: limit, requireToolCallFor, taskTypeAttribute } = zeroToolCallsOptions.parse(options);
+  const requiring = new Set(requireToolCallFor);
   return {
     id: 'zero_tool_calls',
     onTurn(turn, ctx) {
@@ -31,12 +38,16 @@ export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): S
           longest = Math.max(longest, run);
         }
       }
-      if (longest <= limit) return;
-      ctx.report({
-        spanId: turn.rootSpanId,
-        details: { consecutive_steps: longest, llm_steps: llmSteps, tool_calls: toolCalls, threshold: limit },
-      });
+      const counts = { consecutive_steps: longest, llm_steps: llmSteps, tool_calls: toolCalls };
+      if (longest > limit) {
+        ctx.report({ spanId: turn.rootSpanId, details: { ...counts, reason: 'consecutive_steps', threshold: limit } });
+        return;
+      }
+      if (requiring.size === 0 || toolCalls > 0 || llmSteps === 0 || turn.incomplete) return;
+      const taskType = taskTypeOf(turn, taskTypeAttribute);
+      if (taskType === undefined || !requiring.has(taskType)) return;
+      ctx.report({ spanId: turn.rootSpanId, details: { ...counts, reason: 'tool_required', task_type: taskType } });
     },
-    toString: () => `zero_tool_calls{maxConsecutiveStepsWithoutTools=${limit}}`,
+    toString: () => `zero_tool_calls{maxConsecutiveStepsWithoutTools=${limit},requireToolCallFor=${requireToolCallFor.length}}`,
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadTaxonomyFile } from '../../src/index.js';
 import { PACKAGE_SIGNALS_DIR } from '../../src/config/data-files.js';
 import { buildSignals } from '../../src/signals/registry.js';
+import { memorySignalDeps } from '../../src/state/memory-signal-deps.js';
 import { tempDir } from '../helpers/otlp-files.js';
 
 /** A copy of the shipped signals/ folder with one file replaced. */
@@ -16,11 +17,15 @@ function signalsDirWith(file: string, content: string): string {
 
 describe('signal files under signals/', () => {
   it('load as shipped', () => {
-    expect(buildSignals({}).map(s => `${s.signal.id}:${s.severity}`)).toEqual([
+    expect(buildSignals({}, memorySignalDeps()).map(s => `${s.signal.id}:${s.severity}`)).toEqual([
       'provider_error:hard',
       'tool_error:hard',
       'zero_tool_calls:hard',
       'skipped_planned_call:hard',
+      'tool_latency_spike:soft',
+      'output_token_drop:soft',
+      'tool_result_mismatch:soft',
+      'satisfaction_drop:soft',
     ]);
   });
 
@@ -32,13 +37,13 @@ describe('signal files under signals/', () => {
     { desc: 'invalid YAML', file: 'provider_error.yaml', content: 'enabled: [true\n', message: 'provider_error.yaml: invalid YAML' },
   ])('reject $desc, naming the file and the key', ({ file, content, message }) => {
     const dir = signalsDirWith(file, content);
-    expect(() => buildSignals({}, dir)).toThrow(ConfigError);
-    expect(() => buildSignals({}, dir)).toThrow(message);
+    expect(() => buildSignals({}, memorySignalDeps(), dir)).toThrow(ConfigError);
+    expect(() => buildSignals({}, memorySignalDeps(), dir)).toThrow(message);
   });
 
   it('skip a disabled signal', () => {
     const dir = signalsDirWith('tool_error.yaml', 'enabled: false\nseverity: hard\naction: x\noptions: {}\n');
-    expect(buildSignals({}, dir).map(s => s.signal.id)).not.toContain('tool_error');
+    expect(buildSignals({}, memorySignalDeps(), dir).map(s => s.signal.id)).not.toContain('tool_error');
   });
 });
 

@@ -17,6 +17,7 @@ describe('export through the real OTLP/HTTP exporter', () => {
     receiver = await startOtlpReceiver();
     const processor = new AgentTriageSpanProcessor({
       next: new BatchSpanProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` })),
+      state: { persistence: false },
     });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('export-test');

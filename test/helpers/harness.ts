@@ -4,7 +4,7 @@ import { AggregationTemporality, MeterProvider, MetricReader } from '@openteleme
 import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Tracer } from '@opentelemetry/api';
 import { AgentTriageSpanProcessor } from '../../src/index.js';
-import type { AgentTriageSpanProcessorOptions, Finding } from '../../src/index.js';
+import type { AgentTriageSpanProcessorOptions, Finding, HealthNoticeRecord } from '../../src/index.js';
 
 /** Reads metrics on demand, as the SDK's own tests do. */
 export class TestMetricReader extends MetricReader {
@@ -24,21 +24,28 @@ export interface Harness {
   readonly processor: AgentTriageSpanProcessor;
   readonly exporter: InMemorySpanExporter;
   readonly findings: Finding[];
+  readonly healthNotices: HealthNoticeRecord[];
   spans(): ReadableSpan[];
   span(spanId: string): ReadableSpan;
   /** Data points of one of the processor's metrics, collected now. */
   metric(name: string): Promise<DataPoint<number>[]>;
 }
 
-/** A real TracerProvider with the triage processor in front of an in-memory exporter. */
+/**
+ * A real TracerProvider with the triage processor in front of an in-memory
+ * exporter. State stays in memory unless the test passes `state`.
+ */
 export function createHarness(options: Partial<AgentTriageSpanProcessorOptions> = {}): Harness {
   const exporter = new InMemorySpanExporter();
   const reader = new TestMetricReader();
   const findings: Finding[] = [];
+  const healthNotices: HealthNoticeRecord[] = [];
   const processor = new AgentTriageSpanProcessor({
     next: new SimpleSpanProcessor(exporter),
     meterProvider: new MeterProvider({ readers: [reader] }),
     onFinding: finding => findings.push(finding),
+    onHealthNotice: notice => healthNotices.push(notice),
+    state: { persistence: false },
     ...options,
   });
   const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test-agent');
@@ -47,6 +54,7 @@ export function createHarness(options: Partial<AgentTriageSpanProcessorOptions> 
     processor,
     exporter,
     findings,
+    healthNotices,
     spans: () => exporter.getFinishedSpans(),
     span(spanId) {
       const found = exporter.getFinishedSpans().find(s => s.spanContext().spanId === spanId);

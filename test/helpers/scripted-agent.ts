@@ -1,5 +1,5 @@
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 
 /**
  * A scripted agent that emits OpenTelemetry GenAI spans through the real SDK,
@@ -23,6 +23,8 @@ export type TurnStep =
         readonly maxTokens?: number;
         /** Input messages recorded as `gen_ai.input.messages` (text parts). */
         readonly input?: readonly { readonly role: string; readonly content: string }[];
+        /** Record no token usage (as instrumentations that do not report it). */
+        readonly noUsage?: boolean;
         readonly fail?: { readonly httpStatus?: number; readonly errorType?: string; readonly message?: string; readonly exceptionOnly?: boolean };
       };
     }
@@ -33,6 +35,12 @@ export type TurnStep =
         readonly args?: unknown;
         readonly result?: unknown;
         readonly fail?: string;
+        /** Explicit duration: the span starts at `Date.now()` and ends this much later. */
+        readonly durationMs?: number;
+        /** Do not capture arguments and result (as instrumentations with content capture off). */
+        readonly noContent?: boolean;
+        /** Extra span attributes, e.g. precomputed hashes. */
+        readonly attributes?: Attributes;
       };
     };
 
@@ -41,6 +49,12 @@ export interface TurnScript {
   readonly steps: readonly TurnStep[];
   /** Omit the invoke_agent root: the steps hang under a plain local root span. */
   readonly plainRoot?: boolean;
+  /** Extra attributes on the root span (task type, feedback score). */
+  readonly rootAttributes?: Attributes;
+  /** Events on the root span (e.g. `gen_ai.evaluation.result`). */
+  readonly rootEvents?: readonly { readonly name: string; readonly attributes: Attributes }[];
+  /** The root span ends with status ERROR (the turn broke). */
+  readonly rootFails?: boolean;
 }
 
 export interface TurnIds {
@@ -59,6 +73,9 @@ export function runTurn(tracer: Tracer, script: TurnScript): TurnIds {
       });
   const parent = trace.setSpan(context.active(), root);
   const stepSpanIds = script.steps.map(step => ('llm' in step ? llmStep(tracer, parent, step.llm) : toolStep(tracer, parent, step.tool)));
+  if (script.rootAttributes) root.setAttributes(script.rootAttributes);
+  for (const event of script.rootEvents ?? []) root.addEvent(event.name, event.attributes);
+  if (script.rootFails) root.setStatus({ code: SpanStatusCode.ERROR, message: 'turn failed' });
   root.end();
   return { traceId: root.spanContext().traceId, rootSpanId: root.spanContext().spanId, stepSpanIds };
 }
@@ -89,14 +106,17 @@ function llmStep(tracer: Tracer, parent: Context, llm: Extract<TurnStep, { llm: 
     const finish = (llm.toolCalls ?? []).length > 0 ? 'tool_call' : 'stop';
     span.setAttribute('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts, finish_reason: finish }]));
     span.setAttribute('gen_ai.response.finish_reasons', [finish]);
-    span.setAttribute('gen_ai.usage.input_tokens', 120);
-    span.setAttribute('gen_ai.usage.output_tokens', llm.outputTokens ?? 40);
+    if (!llm.noUsage) {
+      span.setAttribute('gen_ai.usage.input_tokens', 120);
+      span.setAttribute('gen_ai.usage.output_tokens', llm.outputTokens ?? 40);
+    }
   }
   span.end();
   return span.spanContext().spanId;
 }
 
 function toolStep(tracer: Tracer, parent: Context, tool: Extract<TurnStep, { tool: unknown }>['tool']): string {
+  const startMs = Date.now();
   const span = tracer.startSpan(
     `execute_tool ${tool.name}`,
     {
@@ -105,14 +125,16 @@ function toolStep(tracer: Tracer, parent: Context, tool: Extract<TurnStep, { too
         'gen_ai.tool.name': tool.name,
         'gen_ai.tool.type': 'function',
         ...(tool.id !== undefined && { 'gen_ai.tool.call.id': tool.id }),
-        'gen_ai.tool.call.arguments': JSON.stringify(tool.args ?? {}),
+        ...(!tool.noContent && { 'gen_ai.tool.call.arguments': JSON.stringify(tool.args ?? {}) }),
+        ...tool.attributes,
       },
+      ...(tool.durationMs !== undefined && { startTime: startMs }),
     },
     parent,
   );
   if (tool.fail !== undefined) fail(span, tool.fail, false);
-  else span.setAttribute('gen_ai.tool.call.result', JSON.stringify(tool.result ?? { ok: true }));
-  span.end();
+  else if (!tool.noContent) span.setAttribute('gen_ai.tool.call.result', JSON.stringify(tool.result ?? { ok: true }));
+  span.end(tool.durationMs === undefined ? undefined : startMs + tool.durationMs);
   return span.spanContext().spanId;
 }
 

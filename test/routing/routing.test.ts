@@ -129,7 +129,7 @@ describe('routing decided in advance per class', () => {
 
 describe('routeOf', () => {
   const infra = resolveTaxonomy('default').classes['infra']?.remediation;
-  const raw = (details: RawFinding['details'], severity: 'hard' | 'soft' = 'hard'): RawFinding => ({ signal: 'provider_error', severity, action: 'a', spanId: 's', details });
+  const raw = (details: RawFinding['details'], severity: 'hard' | 'soft' = 'hard'): RawFinding => ({ signal: 'provider_error', severity, action: 'a', spanId: 's', details, scope: 'turn' });
   const cases = [
     { desc: 'transient LLM failure', finding: raw({ transient: true }), tool: undefined, so: 0, decision: 'retry', reason: 'class', stops: false },
     { desc: 'permanent failure', finding: raw({ transient: false }), tool: undefined, so: 0, decision: 'stop', reason: 'not_transient', stops: true },

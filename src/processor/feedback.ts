@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** What `recordFeedback` accepts. `traceId`/`spanId` name the rated turn when the caller knows it. */
+export const feedbackSchema = z.strictObject({
+  score: z.number(),
+  agentName: z.string().min(1).optional(),
+  traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  spanId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+});
+export type FeedbackInput = z.input<typeof feedbackSchema>;

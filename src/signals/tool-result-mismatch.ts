@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { isFailed } from '../normalize/span-view.js';
+import type { SpanView } from '../normalize/span-view.js';
+import type { Signal, SignalDeps } from './signal.js';
+
+export const TOOL_BEHAVIOURS = ['deterministic', 'non_deterministic', 'stateful'] as const;
+
+export const toolResultMismatchOptions = z.strictObject({
+  /** How long a (tool, arguments) → result memory is trusted. */
+  ttlMs: z.number().int().positive().default(86_400_000),
+  /** (tool, arguments) pairs remembered; least recently used go first. */
+  maxRemembered: z.number().int().positive().default(50_000),
+  /**
+   * Per tool: `deterministic` (judged from the first repeat), `non_deterministic`
+   * (never judged), `stateful` (only repeats with no call of that tool with other
+   * arguments in between are compared: such a call may have changed the state).
+   * Unlisted tools are learned.
+   */
+  tools: z.record(z.string().min(1), z.enum(TOOL_BEHAVIOURS)).default({}),
+  /** Span attributes holding precomputed `sha256:` hashes, for instrumentations that do not capture content. */
+  argsHashAttribute: z.string().min(1).default('agent_triage.tool.args_hash'),
+  resultHashAttribute: z.string().min(1).default('agent_triage.tool.result_hash'),
+  /** An unlisted tool is judged after this many repeats, and learned non-deterministic if more than `learnDifferRatio` of them differed. */
+  minComparisons: z.number().int().min(1).default(5),
+  learnDifferRatio: z.number().min(0).max(1).default(0.5),
+});
+export type ToolResultMismatchOptions = z.input<typeof toolResultMismatchOptions>;
+
+/** `[result hash, seen at ms, state epoch]` per (tool, arguments hash). */
+const memorySchema = z.tuple([z.string(), z.number(), z.number().int().min(0)]);
+/** Per tool: repeats compared, repeats that differed, learned non-deterministic, state epoch, last arguments hash. */
+const toolSchema = z.strictObject({
+  compared: z.number().int().min(0),
+  differed: z.number().int().min(0),
+  learned: z.boolean(),
+  epoch: z.number().int().min(0),
+  lastArgs: z.string(),
+});
+type ToolRecord = z.output<typeof toolSchema>;
+
+const MAX_TOOLS = 10_000;
+
+/**
+ * `tool_result_mismatch`: the same tool with the same arguments returned a
+ * different result (SHA-256 of canonical JSON, or precomputed hashes). The
+ * memory is bounded, expires after `ttlMs` and persists across restarts. A
+ * tool whose repeats differ most of the time is learned as non-deterministic
+ * and reported once as instrumentation health instead of on every call.
+ */
+export function createToolResultMismatchSignal(options: ToolResultMismatchOptions, deps: SignalDeps): Signal {
+  const config = toolResultMismatchOptions.parse(options);
+  const memory = deps.state('memory', memorySchema, config.maxRemembered);
+  const tools = deps.state('tools', toolSchema, MAX_TOOLS);
+  return {
+    id: 'tool_result_mismatch',
+    onSpan(span, ctx) {
+      if (span.role !== 'tool_call' || span.toolName === undefined || isFailed(span)) return;
+      const tool = span.toolName;
+      const behaviour = config.tools[tool];
+      if (behaviour === 'non_deterministic') return;
+      const argsHash = hashAttribute(span, config.argsHashAttribute) ?? span.argsHash;
+      const resultHash = hashAttribute(span, config.resultHashAttribute) ?? span.resultHash;
+      if (argsHash === undefined || resultHash === undefined) {
+        ctx.health({ reason: 'content_not_captured', subject: tool, details: { 'gen_ai.tool.name': tool } });
+        return;
+      }
+      const record: ToolRecord = { ...(tools.get(tool) ?? { compared: 0, differed: 0, learned: false, epoch: 0, lastArgs: argsHash }) };
+      if (record.learned && behaviour === undefined) return;
+      if (behaviour === 'stateful' && record.lastArgs !== argsHash) record.epoch++;
+      record.lastArgs = argsHash;
+
+      const now = deps.now();
+      const key = `${tool}\u0000${argsHash}`;
+      const previous = memory.get(key);
+      memory.set(key, [resultHash, now, record.epoch]);
+      const comparable = previous !== undefined && now - previous[1] <= config.ttlMs && previous[2] === record.epoch;
+      if (comparable) {
+        const differs = previous[0] !== resultHash;
+        record.compared++;
+        if (differs) record.differed++;
+        if (behaviour === undefined && record.compared >= config.minComparisons && record.differed / record.compared > config.learnDifferRatio) {
+          record.learned = true;
+          ctx.health({
+            reason: 'learned_non_deterministic',
+            subject: tool,
+            details: { 'gen_ai.tool.name': tool, compared: record.compared, differed: record.differed },
+          });
+        } else if (differs && (behaviour !== undefined || record.compared >= config.minComparisons)) {
+          ctx.report({
+            spanId: span.spanId,
+            details: {
+              'gen_ai.tool.name': tool,
+              args_hash: argsHash,
+              result_hash: resultHash,
+              previous_result_hash: previous[0],
+            },
+          });
+        }
+      }
+      tools.set(tool, record);
+    },
+    toString: () => `tool_result_mismatch{ttlMs=${config.ttlMs},tools=${Object.keys(config.tools).length}}`,
+  };
+}
+
+function hashAttribute(span: SpanView, key: string): string | undefined {
+  const value = span.attributes[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,35 @@
+/**
+ * A sparse histogram of non-negative values in logarithmic bins (8 per
+ * doubling, about 9% wide), as `{bin: count}`: small, JSON-friendly, and
+ * mergeable exactly, so a median over many time buckets is cheap.
+ */
+export type LogHistogram = Readonly<Record<string, number>>;
+
+const BINS_PER_DOUBLING = 8;
+
+export function binOf(value: number): number {
+  return Math.floor(Math.log2(1 + Math.max(0, value)) * BINS_PER_DOUBLING);
+}
+
+export function addToHistogram(histogram: LogHistogram, value: number): LogHistogram {
+  const bin = String(binOf(value));
+  return { ...histogram, [bin]: (histogram[bin] ?? 0) + 1 };
+}
+
+/** The median of the merged histograms, at bin resolution, and how many values it is over. */
+export function medianOf(histograms: readonly LogHistogram[]): { median: number; count: number } {
+  const merged = new Map<number, number>();
+  let count = 0;
+  for (const histogram of histograms) {
+    for (const [bin, n] of Object.entries(histogram)) {
+      merged.set(Number(bin), (merged.get(Number(bin)) ?? 0) + n);
+      count += n;
+    }
+  }
+  let seen = 0;
+  for (const bin of [...merged.keys()].sort((a, b) => a - b)) {
+    seen += merged.get(bin) ?? 0;
+    if (seen * 2 >= count) return { median: 2 ** ((bin + 0.5) / BINS_PER_DOUBLING) - 1, count };
+  }
+  return { median: 0, count };
+}

@@ -1,0 +1,203 @@
+import { diag } from '@opentelemetry/api';
+import type { z } from 'zod';
+import { STATE_SNAPSHOT_VERSION, stateSnapshotSchema } from './state-snapshot.js';
+import type { JsonValue, StatePersistence, StateSnapshot } from './state-snapshot.js';
+
+/** One signal's slice of the store. Values are plain JSON; `set` after changing one. */
+export interface StateNamespace<T extends JsonValue> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+  delete(key: string): void;
+}
+
+export interface StateStoreHooks {
+  /** A key was dropped to stay under `maxKeys` (least recently used first). */
+  onEvicted(): void;
+  /** A persisted value failed its namespace's schema and was dropped. */
+  onInvalidValue(): void;
+  onPersistError(operation: 'load' | 'save', error: unknown): void;
+}
+
+interface Entry {
+  value: unknown;
+  /** Loaded values are checked against their namespace's schema on first read. */
+  validated: boolean;
+}
+
+interface Namespace {
+  /** Map order is the LRU order: least recently used first. */
+  readonly entries: Map<string, Entry>;
+  schema: z.ZodType | undefined;
+  maxKeys: number;
+}
+
+/**
+ * The state stateful signals keep across turns and restarts (baselines,
+ * memories). Held in memory, bounded per namespace and in total (past the
+ * total, the fullest namespace gives up its least recently used key), and
+ * saved as a whole snapshot by `flush()` (periodically, on forceFlush and on
+ * shutdown), never on the span path.
+ */
+export class StateStore {
+  private readonly _namespaces = new Map<string, Namespace>();
+  private _size = 0;
+  private readonly _maxKeys: number;
+  private readonly _persistence: StatePersistence | undefined;
+  private readonly _hooks: StateStoreHooks;
+  private readonly _now: () => number;
+  private _dirty = false;
+  private _chain: Promise<void>;
+
+  constructor(options: { maxKeys: number; persistence: StatePersistence | undefined; now: () => number; hooks: StateStoreHooks }) {
+    this._maxKeys = options.maxKeys;
+    this._persistence = options.persistence;
+    this._hooks = options.hooks;
+    this._now = options.now;
+    this._chain = this._load();
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  /**
+   * A namespace whose persisted values are validated with `schema` before
+   * use, holding at most `maxKeys` keys (least recently used go first).
+   */
+  namespace<T extends JsonValue>(name: string, schema: z.ZodType<T>, maxKeys = Number.POSITIVE_INFINITY): StateNamespace<T> {
+    const space = this._space(name);
+    space.schema = schema;
+    space.maxKeys = maxKeys;
+    this._evictOverflow(space);
+    return {
+      get: key => this._get(space, key) as T | undefined,
+      set: (key, value) => {
+        this._set(space, key, value);
+      },
+      delete: key => {
+        if (space.entries.delete(key)) {
+          this._size--;
+          this._dirty = true;
+        }
+      },
+    };
+  }
+
+  /** Saves the state if it changed since the last save. Saves never overlap; never rejects. */
+  flush(): Promise<void> {
+    this._chain = this._chain.then(() => this._saveIfDirty());
+    return this._chain;
+  }
+
+  snapshot(): StateSnapshot {
+    const entries: [string, string, unknown][] = [];
+    for (const [name, space] of this._namespaces) {
+      for (const [key, entry] of space.entries) entries.push([name, key, entry.value]);
+    }
+    return { version: STATE_SNAPSHOT_VERSION, savedAtMs: this._now(), entries };
+  }
+
+  private _space(name: string): Namespace {
+    let space = this._namespaces.get(name);
+    if (!space) {
+      space = { entries: new Map(), schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
+      this._namespaces.set(name, space);
+    }
+    return space;
+  }
+
+  private _get(space: Namespace, key: string): unknown {
+    const entry = space.entries.get(key);
+    if (!entry) return undefined;
+    if (!entry.validated) {
+      const parsed = space.schema?.safeParse(entry.value);
+      if (!parsed?.success) {
+        space.entries.delete(key);
+        this._size--;
+        this._hooks.onInvalidValue();
+        return undefined;
+      }
+      entry.value = parsed.data;
+      entry.validated = true;
+    }
+    space.entries.delete(key);
+    space.entries.set(key, entry);
+    return entry.value;
+  }
+
+  private _set(space: Namespace, key: string, value: unknown): void {
+    if (!space.entries.delete(key)) this._size++;
+    space.entries.set(key, { value, validated: true });
+    this._dirty = true;
+    this._evictOverflow(space);
+  }
+
+  private _evictOverflow(space: Namespace): void {
+    while (space.entries.size > space.maxKeys) this._evictOldest(space);
+    while (this._size > this._maxKeys) {
+      let fullest = space;
+      for (const candidate of this._namespaces.values()) {
+        if (candidate.entries.size > fullest.entries.size) fullest = candidate;
+      }
+      this._evictOldest(fullest);
+    }
+  }
+
+  private _evictOldest(space: Namespace): void {
+    const oldest = space.entries.keys().next().value;
+    if (oldest === undefined) return;
+    space.entries.delete(oldest);
+    this._size--;
+    this._hooks.onEvicted();
+  }
+
+  private async _load(): Promise<void> {
+    if (!this._persistence) return;
+    try {
+      const loaded: unknown = this._persistence.load();
+      // A synchronous load applies before the first span (nothing is awaited); an asynchronous one when it settles.
+      if (loaded instanceof Promise) this._apply(await loaded);
+      else this._apply(loaded);
+    } catch (error) {
+      this._hooks.onPersistError('load', error);
+    }
+  }
+
+  /** Loaded keys go before (older than) any key written since: the newer value wins. */
+  private _apply(raw: unknown): void {
+    if (raw === undefined) return;
+    const parsed = stateSnapshotSchema.safeParse(raw);
+    if (!parsed.success) {
+      const reason = `not a state snapshot: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+      if (this._persistence?.setAside) this._persistence.setAside(reason);
+      else diag.warn(`agent-triage: state from ${String(this._persistence)} is unusable (${reason}); starting fresh`);
+      return;
+    }
+    const loaded = new Map<string, Map<string, Entry>>();
+    for (const [name, key, value] of parsed.data.entries) {
+      if (this._namespaces.get(name)?.entries.has(key)) continue;
+      const entries = loaded.get(name) ?? new Map<string, Entry>();
+      loaded.set(name, entries);
+      entries.set(key, { value, validated: false });
+    }
+    for (const [name, entries] of loaded) {
+      const space = this._space(name);
+      const newer = [...space.entries];
+      space.entries.clear();
+      for (const [key, entry] of [...entries, ...newer]) space.entries.set(key, entry);
+      this._size += entries.size;
+    }
+    for (const space of this._namespaces.values()) this._evictOverflow(space);
+  }
+
+  private async _saveIfDirty(): Promise<void> {
+    if (!this._persistence || !this._dirty) return;
+    this._dirty = false;
+    try {
+      await this._persistence.save(this.snapshot());
+    } catch (error) {
+      this._dirty = true;
+      this._hooks.onPersistError('save', error);
+    }
+  }
+}
