@@ -2,7 +2,7 @@ import { ValueType, createNoopMeter } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { ATTR_GEN_AI_AGENT_NAME } from '../semconv.js';
 import type { Finding } from '../engine/finding.js';
-import { BoundedLabel, CounterTable } from './counter-table.js';
+import { BoundedLabel, CounterTable, publishCounter } from './counter-table.js';
 import {
   ATTR_TRIAGE_ATTRIBUTE,
   ATTR_TRIAGE_CLASS,
@@ -35,18 +35,13 @@ export class TriageMetrics {
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, inFlight: () => number) {
     this._agents = new BoundedLabel(maxAgentLabels);
     const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
-    const counter = (name: string, unit: string, description: string, table: CounterTable): void => {
-      meter.createObservableCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
-        table.observe(result);
-      });
-    };
-    counter('agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
-    counter('agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
-    counter('agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
-    counter('agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
-    counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
-    counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
-    counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
+    publishCounter(meter, 'agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
+    publishCounter(meter, 'agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
+    publishCounter(meter, 'agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
+    publishCounter(meter, 'agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
+    publishCounter(meter, 'agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
+    publishCounter(meter, 'agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
+    publishCounter(meter, 'agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     meter
       .createObservableUpDownCounter('agent_triage.turns.in_flight', { unit: '{turn}', description: 'Traces with agent turns being assembled.', valueType: ValueType.INT })
       .addCallback(result => {
