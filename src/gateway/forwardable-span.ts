@@ -39,9 +39,10 @@ export function forwardableSpan(
 
 /** One forwarding resource per OTLP `ResourceSpans`, shared by its spans (the serializer groups by identity). */
 export function forwardableResource(resourceSpans: Pick<OtlpResourceSpans, 'resource' | 'schemaUrl'>): ReadableSpan['resource'] {
-  return resourceFromAttributes(losslessAttributes(resourceSpans.resource?.attributes), {
-    ...(resourceSpans.schemaUrl !== undefined && { schemaUrl: resourceSpans.schemaUrl }),
-  });
+  const attributes = losslessAttributes(resourceSpans.resource?.attributes);
+  const resource = resourceFromAttributes(attributes, { ...(resourceSpans.schemaUrl !== undefined && { schemaUrl: resourceSpans.schemaUrl }) });
+  // The Resource drops empty values; the serializer reads `attributes`, so keep them all there.
+  return Object.create(resource, { attributes: { value: attributes, enumerable: true } }) as ReadableSpan['resource'];
 }
 
 export function forwardableScope(scopeSpans: Pick<OtlpScopeSpans, 'scope' | 'schemaUrl'>): ReadableSpan['instrumentationScope'] {

@@ -1,0 +1,19 @@
+import { Gateway, resolveGatewayConfig } from '../../src/gateway/index.js';
+import type { GatewayConfigInput } from '../../src/gateway/index.js';
+import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReceivedRequest } from './otlp-receiver.js';
+
+/** A gateway on an ephemeral loopback port; no OTEL_* variables leak in from the environment. */
+export function startTestGateway(config: GatewayConfigInput = {}): Promise<Gateway> {
+  return Gateway.start(resolveGatewayConfig({ listen: '127.0.0.1:0', ...config }), {});
+}
+
+/** Every span the receiver got, decoded from the OTLP/JSON the gateway's exporter sent. */
+export function receivedSpans(requests: readonly ReceivedRequest[]): ReadableSpan[] {
+  return requests.flatMap(r => spansFromTraceRequest(JSON.parse(r.body.toString('utf8')), r.path));
+}
+
+export async function postTraces(gateway: Gateway, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${gateway.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
