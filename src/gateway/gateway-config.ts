@@ -20,6 +20,8 @@ export const gatewayConfigSchema = z.strictObject({
   listen: listenSchema.default(DEFAULT_LISTEN),
   /** Folder for `findings.jsonl` and `traces.jsonl`. Default: `agent-triage-out` when nothing is forwarded. */
   out: z.string().min(1).optional(),
+  /** Also receive OTLP/gRPC here (e.g. 127.0.0.1:4317); off unless set. */
+  grpc: z.strictObject({ listen: listenSchema }).optional(),
   auth: z.strictObject({ bearerToken: z.string().min(1) }).optional(),
   limits: z
     .strictObject({

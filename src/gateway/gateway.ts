@@ -24,9 +24,13 @@ import { ForwardingProcessor } from './forwarding-processor.js';
 import { HttpError } from './http-error.js';
 import { JsonlFile } from './jsonl-file.js';
 import { checkBearer, sendError, sendExportResponse, sendJson, TRACES_PATH } from './otlp-http-routes.js';
+import { OtlpGrpcReceiver } from './otlp-grpc-receiver.js';
 import { readBody } from './read-body.js';
 import { decodeTraceRequest, encodingOf } from './trace-request.js';
-import type { DecodedSpan, OtlpEncoding } from './trace-request.js';
+import type { DecodedRequest, OtlpEncoding } from './trace-request.js';
+
+/** How spans came in: the `encoding` label of the received metric. */
+type Transport = OtlpEncoding | 'grpc';
 
 /**
  * The collector-side gateway: OTLP/HTTP in, the same triage processor as
@@ -44,6 +48,7 @@ export class Gateway {
   private readonly _meterProvider: MeterProvider;
   private readonly _prometheus: PrometheusExporter | undefined;
   private readonly _findingsFile: JsonlFile | undefined;
+  private _grpc: OtlpGrpcReceiver | undefined;
   private _draining = false;
   private _stopped: Promise<void> | undefined;
 
@@ -104,7 +109,24 @@ export class Gateway {
         resolveListen();
       });
     });
+    if (config.grpc !== undefined) {
+      const grpc = splitListen(config.grpc.listen);
+      gateway._grpc = await OtlpGrpcReceiver.start(
+        grpc.host,
+        grpc.port,
+        config.limits.maxRequestBytes,
+        (body, authorization) => gateway._exportGrpc(body, authorization),
+        error => {
+          gateway.metrics.rejectedRequests.add([error.reason]);
+        },
+      );
+    }
     return gateway;
+  }
+
+  /** The OTLP/gRPC port, when gRPC is configured. */
+  get grpcPort(): number | undefined {
+    return this._grpc?.port;
   }
 
   /** The base URL it listens on, e.g. `http://127.0.0.1:4318`. */
@@ -139,7 +161,7 @@ export class Gateway {
       this._server.closeAllConnections();
     }, this._config.shutdownTimeoutMs);
     timeout.unref();
-    await closed;
+    await Promise.all([closed, this._grpc?.shutdown(this._config.shutdownTimeoutMs)]);
     clearTimeout(timeout);
     await this.processor.forceFlush();
     await this.processor.shutdown();
@@ -174,19 +196,12 @@ export class Gateway {
   private async _ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let encoding: OtlpEncoding | undefined;
     try {
-      const retryAfter = this._config.limits.retryAfterSeconds;
-      if (this._draining) throw new HttpError(503, 'shutting_down', 'the gateway is shutting down', retryAfter);
-      checkBearer(req, this._config.auth?.bearerToken);
+      this._checkOpen();
+      checkBearer(req.headers.authorization, this._config.auth?.bearerToken);
       encoding = encodingOf(req.headers['content-type']);
       const body = await readBody(req, this._config.limits.maxRequestBytes);
       const request = decodeTraceRequest(body, encoding);
-      const queued = this._forwarding.queued;
-      if (queued > 0 && queued + request.spans.length > this._config.limits.maxQueueSpans) {
-        this.metrics.rejectedSpans.add(['queue_full'], request.spans.length);
-        throw new HttpError(429, 'queue_full', `the gateway queue is full (${queued} spans)`, retryAfter);
-      }
-      this._accept(request.spans, encoding);
-      if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
+      this._admit(request, encoding);
       sendExportResponse(res, encoding, request.rejected, request.errorMessage);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -194,11 +209,35 @@ export class Gateway {
     }
   }
 
-  private _accept(spans: readonly DecodedSpan[], encoding: OtlpEncoding): void {
-    this._forwarding.expect(spans);
-    this.metrics.received.add([encoding], spans.length);
+  private _exportGrpc(body: Buffer, authorization: string | undefined): DecodedRequest {
+    this._checkOpen();
+    checkBearer(authorization, this._config.auth?.bearerToken);
+    const request = decodeTraceRequest(body, 'protobuf');
+    this._admit(request, 'grpc');
+    return request;
+  }
+
+  /** @throws HttpError 503 while shutting down */
+  private _checkOpen(): void {
+    if (this._draining) throw new HttpError(503, 'shutting_down', 'the gateway is shutting down', this._config.limits.retryAfterSeconds);
+  }
+
+  /**
+   * Takes a decoded request into the pipeline (either transport).
+   * @throws HttpError 429 when it would overfill the queue; an empty queue takes any request, so none waits forever.
+   */
+  private _admit(request: DecodedRequest, transport: Transport): void {
+    this._checkOpen();
+    const queued = this._forwarding.queued;
+    if (queued > 0 && queued + request.spans.length > this._config.limits.maxQueueSpans) {
+      this.metrics.rejectedSpans.add(['queue_full'], request.spans.length);
+      throw new HttpError(429, 'queue_full', `the gateway queue is full (${queued} spans)`, this._config.limits.retryAfterSeconds);
+    }
+    if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
+    this._forwarding.expect(request.spans);
+    this.metrics.received.add([transport], request.spans.length);
     // Children usually end before their root; feed them in that order, as in-process.
-    const ordered = [...spans].sort((a, b) => hrTimeToMs(a.input.endTime) - hrTimeToMs(b.input.endTime));
+    const ordered = [...request.spans].sort((a, b) => hrTimeToMs(a.input.endTime) - hrTimeToMs(b.input.endTime));
     for (const span of ordered) this.processor.onEnd(span.input);
   }
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { HttpError } from './http-error.js';
 import { encodeRpcStatusProto, encodeTraceResponseProto } from './otlp-proto.js';
 import type { OtlpEncoding } from './trace-request.js';
@@ -58,10 +58,10 @@ function grpcCodeOf(status: number): number {
   }
 }
 
-/** Checks `Authorization: Bearer <token>` in constant time. @throws HttpError 401 */
-export function checkBearer(req: IncomingMessage, token: string | undefined): void {
+/** Checks an `Authorization: Bearer <token>` header (HTTP) or metadata (gRPC) in constant time. @throws HttpError 401 */
+export function checkBearer(authorization: string | undefined, token: string | undefined): void {
   if (token === undefined) return;
-  const header = req.headers.authorization ?? '';
+  const header = authorization ?? '';
   const expected = Buffer.from(`Bearer ${token}`);
   const given = Buffer.from(header);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

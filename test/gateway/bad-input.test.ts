@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway, GatewayConfigInput } from '../../src/gateway/index.js';
 import { recordSpans, toOtlpJson } from '../helpers/otlp-files.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
-import { postTraces, startTestGateway } from '../helpers/gateway.js';
+import { postTraces, present, startTestGateway } from '../helpers/gateway.js';
 
 let gateway: Gateway | undefined;
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const turnSpans = () => recordSpans(tracer => runTurn(tracer, HEALTHY_TURN));
 const validJson = () => toOtlpJson(turnSpans());
-const validProtobuf = (): Uint8Array => ProtobufTraceSerializer.serializeRequest(turnSpans())!;
+const validProtobuf = (): Uint8Array => present(ProtobufTraceSerializer.serializeRequest(turnSpans()), 'protobuf body');
 const PROTOBUF = { 'content-type': 'application/x-protobuf' };
 
 interface Case {
@@ -73,7 +73,7 @@ const CASES: Case[] = [
 describe('gateway bad input', () => {
   it.each(CASES)('answers $name with $status and a clear message, and keeps serving', async c => {
     gateway = await startTestGateway({ ...c.config, triage: { decisionWaitMs: 60_000 } });
-    const auth = c.config?.auth ? { authorization: `Bearer ${c.config.auth.bearerToken}` } : {};
+    const auth: Record<string, string> = c.config?.auth ? { authorization: `Bearer ${c.config.auth.bearerToken}` } : {};
     if (c.before) expect((await postTraces(gateway, c.before(), auth)).status).toBe(200);
     const res = await postTraces(gateway, c.body(), c.headers ?? {});
     expect(res.status).toBe(c.status);
@@ -92,8 +92,8 @@ describe('gateway bad input', () => {
   it('accepts the valid spans of a request and reports the rest as a partial success', async () => {
     gateway = await startTestGateway();
     const json = JSON.parse(validJson()) as { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] };
-    const spans = json.resourceSpans[0]!.scopeSpans[0]!.spans;
-    spans[0]!.traceId = 'not-hex';
+    const spans = present(json.resourceSpans[0]?.scopeSpans[0]?.spans, 'spans');
+    present(spans[0], 'first span').traceId = 'not-hex';
     const res = await postTraces(gateway, JSON.stringify(json));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };

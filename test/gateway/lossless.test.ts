@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/index.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
-import { postTraces, startTestGateway } from '../helpers/gateway.js';
+import { postTraces, present, startTestGateway } from '../helpers/gateway.js';
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>> | undefined;
 let gateway: Gateway | undefined;
@@ -80,19 +80,20 @@ describe('gateway forwarding is lossless', () => {
 
     const out = receiver.requests.map(r => JSON.parse(r.body.toString('utf8')) as { resourceSpans: Json[] });
     const resourceSpans = out.flatMap(r => r.resourceSpans) as { resource: Json; schemaUrl: string; scopeSpans: { scope: Json; schemaUrl: string; spans: Json[] }[] }[];
-    const sent = request.resourceSpans[0]!;
+    const sent = present(request.resourceSpans[0], 'sent resourceSpans');
+    const sentScope = present(sent.scopeSpans[0], 'sent scopeSpans');
     for (const rs of resourceSpans) {
       expect(attrs(rs.resource['attributes'])).toEqual(attrs(sent.resource.attributes));
       expect(rs.schemaUrl).toBe(sent.schemaUrl);
       for (const ss of rs.scopeSpans) {
-        expect(ss.scope).toMatchObject({ name: 'openinference', version: '1.2', attributes: sent.scopeSpans[0]!.scope.attributes });
-        expect(ss.schemaUrl).toBe(sent.scopeSpans[0]!.schemaUrl);
+        expect(ss.scope).toMatchObject({ name: 'openinference', version: '1.2', attributes: sentScope.scope.attributes });
+        expect(ss.schemaUrl).toBe(sentScope.schemaUrl);
       }
     }
     const spans = resourceSpans.flatMap(rs => rs.scopeSpans.flatMap(ss => ss.spans));
     expect(spans).toHaveLength(2);
-    for (const original of sent.scopeSpans[0]!.spans) {
-      const forwarded = spans.find(s => s['spanId'] === original.spanId)!;
+    for (const original of sentScope.spans) {
+      const forwarded = present(spans.find(s => s['spanId'] === original.spanId), original.spanId);
       const { attributes, events = [], links = [], flags, ...plain } = original as Json & { attributes: Json[]; events?: Json[]; links?: Json[] };
       expect(forwarded).toMatchObject(plain);
       expect(Number(forwarded['flags']) & 0x3ff).toBe(flags === undefined ? 0x100 : flags);
@@ -102,9 +103,9 @@ describe('gateway forwarding is lossless', () => {
       expect(forwardedEvents.slice(events.length).every(e => e['name'] === 'agent_triage.failure')).toBe(true);
       expect(sameInts(forwarded['links'])).toMatchObject(sameInts(links) as Json[]);
     }
-    const tool = spans.find(s => s['spanId'] === TOOL)!;
+    const tool = present(spans.find(s => s['spanId'] === TOOL), 'tool');
     expect((tool['events'] as Json[]).map(e => e['name'])).toEqual(['exception', 'agent_triage.failure']);
-    const root = spans.find(s => s['spanId'] === ROOT)!;
+    const root = present(spans.find(s => s['spanId'] === ROOT), 'root');
     expect(attrs(root['attributes'])).toContainEqual({ key: 'agent_triage.turn.outcome', value: { stringValue: 'failed' } });
   });
 });

@@ -4,7 +4,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { recordSpans, tempDir, toOtlpJson } from '../helpers/otlp-files.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
-import { postTraces, startTestGateway } from '../helpers/gateway.js';
+import { postTraces, present, startTestGateway } from '../helpers/gateway.js';
 
 /** What the Collector's `loadbalancing` exporter does with `routing_key: traceID`: one trace, one backend. */
 const backendOf = (span: ReadableSpan, backends: number): number => parseInt(span.spanContext().traceId.slice(-8), 16) % backends;
@@ -14,7 +14,7 @@ async function findingsThrough(instances: number, spans: readonly ReadableSpan[]
   const gateways = await Promise.all(outs.map(out => startTestGateway({ out })));
   // One span per request, newest first: every trace arrives in pieces and out of order.
   for (const span of [...spans].reverse()) {
-    const gateway = gateways[backendOf(span, instances)]!;
+    const gateway = present(gateways[backendOf(span, instances)], 'backend');
     expect((await postTraces(gateway, toOtlpJson([span]))).status).toBe(200);
   }
   await Promise.all(gateways.map(g => g.shutdown()));
@@ -32,7 +32,7 @@ describe('gateway scale-out by trace id', () => {
       }
     });
     const traces = new Set(spans.map(s => s.spanContext().traceId));
-    expect(new Set([...traces].map(t => backendOf(spans.find(s => s.spanContext().traceId === t)!, 2))).size).toBe(2);
+    expect(new Set([...traces].map(t => backendOf(present(spans.find(s => s.spanContext().traceId === t), t), 2))).size).toBe(2);
 
     const one = await findingsThrough(1, spans);
     const two = await findingsThrough(2, spans);

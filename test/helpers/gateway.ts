@@ -17,3 +17,9 @@ export function receivedSpans(requests: readonly ReceivedRequest[]): ReadableSpa
 export async function postTraces(gateway: Gateway, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gateway.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
+
+/** The value, or a failed test naming what was missing. */
+export function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is missing`);
+  return value;
+}
