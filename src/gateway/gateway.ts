@@ -101,27 +101,36 @@ export class Gateway {
   /** Validated config in, listening gateway out. @throws ConfigError (bad taxonomy or signals), or a listen error. */
   static async start(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
     const gateway = new Gateway(config, env);
-    const { host, port } = splitListen(config.listen);
+    try {
+      await gateway._listen();
+    } catch (error) {
+      // Close what the constructor opened (files, exporters) so a failed start leaves nothing behind.
+      await gateway.shutdown().catch(() => undefined);
+      throw error;
+    }
+    return gateway;
+  }
+
+  private async _listen(): Promise<void> {
+    const { host, port } = splitListen(this._config.listen);
     await new Promise<void>((resolveListen, reject) => {
-      gateway._server.once('error', reject);
-      gateway._server.listen(port, host, () => {
-        gateway._server.off('error', reject);
+      this._server.once('error', reject);
+      this._server.listen(port, host, () => {
+        this._server.off('error', reject);
         resolveListen();
       });
     });
-    if (config.grpc !== undefined) {
-      const grpc = splitListen(config.grpc.listen);
-      gateway._grpc = await OtlpGrpcReceiver.start(
-        grpc.host,
-        grpc.port,
-        config.limits.maxRequestBytes,
-        (body, authorization) => gateway._exportGrpc(body, authorization),
-        error => {
-          gateway.metrics.rejectedRequests.add([error.reason]);
-        },
-      );
-    }
-    return gateway;
+    if (this._config.grpc === undefined) return;
+    const grpc = splitListen(this._config.grpc.listen);
+    this._grpc = await OtlpGrpcReceiver.start(
+      grpc.host,
+      grpc.port,
+      this._config.limits.maxRequestBytes,
+      (body, authorization) => this._exportGrpc(body, authorization),
+      error => {
+        this.metrics.rejectedRequests.add([error.reason]);
+      },
+    );
   }
 
   /** The OTLP/gRPC port, when gRPC is configured. */

@@ -17,6 +17,22 @@ const validJson = () => toOtlpJson(turnSpans());
 const validProtobuf = (): Uint8Array => present(ProtobufTraceSerializer.serializeRequest(turnSpans()), 'protobuf body');
 const PROTOBUF = { 'content-type': 'application/x-protobuf' };
 
+/** A body stream in 8 KiB pieces: fetch sends it chunked, with no content-length. */
+function chunks(body: string | Uint8Array): ReadableStream<Uint8Array> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(offset, offset + 8192));
+      offset += 8192;
+    },
+  });
+}
+
 interface Case {
   name: string;
   config?: GatewayConfigInput;
@@ -24,6 +40,8 @@ interface Case {
   before?: () => string;
   body: () => string | Uint8Array;
   headers?: Record<string, string>;
+  /** Send the body as a stream, so the limit is enforced while reading. */
+  chunked?: boolean;
   status: number;
   message: string;
   retryAfter?: string;
@@ -45,6 +63,14 @@ const CASES: Case[] = [
     name: 'oversized body',
     config: { limits: { maxRequestBytes: 64 * 1024 } },
     body: () => validJson() + ' '.repeat(100_000),
+    status: 413,
+    message: 'request body exceeds the limit of 65536 bytes',
+  },
+  {
+    name: 'oversized body without a content-length (chunked)',
+    config: { limits: { maxRequestBytes: 64 * 1024 } },
+    body: () => validJson() + ' '.repeat(100_000),
+    chunked: true,
     status: 413,
     message: 'request body exceeds the limit of 65536 bytes',
   },
@@ -75,7 +101,10 @@ describe('gateway bad input', () => {
     gateway = await startTestGateway({ ...c.config, triage: { decisionWaitMs: 60_000 } });
     const auth: Record<string, string> = c.config?.auth ? { authorization: `Bearer ${c.config.auth.bearerToken}` } : {};
     if (c.before) expect((await postTraces(gateway, c.before(), auth)).status).toBe(200);
-    const res = await postTraces(gateway, c.body(), c.headers ?? {});
+    const body = c.body();
+    const res = c.chunked
+      ? await fetch(`${gateway.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks(body), duplex: 'half' })
+      : await postTraces(gateway, body, c.headers ?? {});
     expect(res.status).toBe(c.status);
     expect(Buffer.from(await res.arrayBuffer()).toString('utf8')).toContain(c.message);
     expect(res.headers.get('retry-after') ?? undefined).toBe(c.retryAfter);
