@@ -8,7 +8,7 @@ import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
 import { findingToJsonLine, scanSpans } from '../../src/scan/scan-spans.js';
 import { recordSpans, tempDir, toOtlpJson } from '../helpers/otlp-files.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
-import { postTraces, present, startTestGateway } from '../helpers/gateway.js';
+import { present, startTestGateway } from '../helpers/gateway.js';
 
 const SPANS = recordSpans(tracer => {
   runTurn(tracer, HEALTHY_TURN);
