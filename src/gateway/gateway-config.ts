@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../config/config-error.js';
+import { ConfigError, parseOrThrow } from '../config/config-error.js';
 import { readYamlFile } from '../config/data-files.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 
@@ -22,7 +22,11 @@ export const gatewayConfigSchema = z.strictObject({
   out: z.string().min(1).optional(),
   /** Also receive OTLP/gRPC here (e.g. 127.0.0.1:4317); off unless set. */
   grpc: z.strictObject({ listen: listenSchema }).optional(),
-  auth: z.strictObject({ bearerToken: z.string().min(1) }).optional(),
+  /** One of: the token itself, or the name of the environment variable that holds it (keeps it out of the file). */
+  auth: z
+    .strictObject({ bearerToken: z.string().min(1).optional(), bearerTokenEnv: z.string().min(1).optional() })
+    .refine(auth => (auth.bearerToken === undefined) !== (auth.bearerTokenEnv === undefined), 'set exactly one of bearerToken and bearerTokenEnv')
+    .optional(),
   limits: z
     .strictObject({
       maxRequestBytes: positiveInt.default(4 * 1024 * 1024),
@@ -80,6 +84,15 @@ export function forwardingEnabled(config: GatewayConfig, env: NodeJS.ProcessEnv 
 
 export function metricsExportEnabled(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): boolean {
   return config.metrics.otlp !== undefined || Boolean(env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']);
+}
+
+/** The bearer token required on requests, if any. @throws ConfigError when `auth.bearerTokenEnv` names an unset variable. */
+export function bearerTokenOf(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = config.auth?.bearerTokenEnv;
+  if (name === undefined) return config.auth?.bearerToken;
+  const token = env[name];
+  if (token === undefined || token === '') throw new ConfigError(`config: auth.bearerTokenEnv: environment variable ${name} is not set`);
+  return token;
 }
 
 export function splitListen(listen: string): { host: string; port: number } {

@@ -17,7 +17,7 @@ import { findingToJsonLine } from '../scan/scan-spans.js';
 import { BatchingSink } from './batching-sink.js';
 import { otlpTarget, tracesFileTarget } from './export-targets.js';
 import type { ExportTarget } from './export-targets.js';
-import { DEFAULT_OUT_DIR, forwardingEnabled, metricsExportEnabled, splitListen } from './gateway-config.js';
+import { bearerTokenOf, DEFAULT_OUT_DIR, forwardingEnabled, metricsExportEnabled, splitListen } from './gateway-config.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { ForwardingProcessor } from './forwarding-processor.js';
@@ -43,6 +43,7 @@ export class Gateway {
   /** The folder `findings.jsonl` and `traces.jsonl` are written to, when files are written. */
   readonly outDir: string | undefined;
   private readonly _config: GatewayConfig;
+  private readonly _bearerToken: string | undefined;
   private readonly _server: Server;
   private readonly _forwarding: ForwardingProcessor;
   private readonly _meterProvider: MeterProvider;
@@ -54,6 +55,7 @@ export class Gateway {
 
   private constructor(config: GatewayConfig, env: NodeJS.ProcessEnv) {
     this._config = config;
+    this._bearerToken = bearerTokenOf(config, env);
     const forwarding = forwardingEnabled(config, env);
     const outDir = config.out ?? (forwarding ? undefined : DEFAULT_OUT_DIR);
     this.outDir = outDir === undefined ? undefined : resolve(outDir);
@@ -206,7 +208,7 @@ export class Gateway {
     let encoding: OtlpEncoding | undefined;
     try {
       this._checkOpen();
-      checkBearer(req.headers.authorization, this._config.auth?.bearerToken);
+      checkBearer(req.headers.authorization, this._bearerToken);
       encoding = encodingOf(req.headers['content-type']);
       const body = await readBody(req, this._config.limits.maxRequestBytes);
       const request = decodeTraceRequest(body, encoding);
@@ -220,7 +222,7 @@ export class Gateway {
 
   private _exportGrpc(body: Buffer, authorization: string | undefined): DecodedRequest {
     this._checkOpen();
-    checkBearer(authorization, this._config.auth?.bearerToken);
+    checkBearer(authorization, this._bearerToken);
     const request = decodeTraceRequest(body, 'protobuf');
     this._admit(request, 'grpc');
     return request;

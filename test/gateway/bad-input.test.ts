@@ -99,7 +99,8 @@ const CASES: Case[] = [
 describe('gateway bad input', () => {
   it.each(CASES)('answers $name with $status and a clear message, and keeps serving', async c => {
     gateway = await startTestGateway({ ...c.config, triage: { decisionWaitMs: 60_000 } });
-    const auth: Record<string, string> = c.config?.auth ? { authorization: `Bearer ${c.config.auth.bearerToken}` } : {};
+    const token = c.config?.auth?.bearerToken;
+    const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     if (c.before) expect((await postTraces(gateway, c.before(), auth)).status).toBe(200);
     const body = c.body();
     const res = c.chunked

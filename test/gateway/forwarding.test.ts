@@ -9,7 +9,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/index.js';
 import { failureEvents } from '../helpers/harness.js';
-import { recordSpans, tempDir, toOtlpJson } from '../helpers/otlp-files.js';
+import { recordSpans, toOtlpJson } from '../helpers/otlp-files.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';
 import { postTraces, present, receivedSpans, startTestGateway } from '../helpers/gateway.js';
@@ -60,7 +60,7 @@ describe('gateway forwarding', () => {
   });
 
   it('refuses OTLP/gRPC without the bearer token, and accepts it with the token', async () => {
-    gateway = await startTestGateway({ grpc: { listen: '127.0.0.1:0' }, auth: { bearerToken: 's3cret' }, out: tempDir() });
+    gateway = await startTestGateway({ grpc: { listen: '127.0.0.1:0' }, auth: { bearerToken: 's3cret' } });
     const spans = recordSpans(tracer => runTurn(tracer, HEALTHY_TURN));
     const send = (authorization?: string) =>
       new Promise<ExportResult>(resolve => {

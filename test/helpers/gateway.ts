@@ -2,11 +2,16 @@ import { Gateway, resolveGatewayConfig } from '../../src/gateway/index.js';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
 import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { tempDir } from './otlp-files.js';
 import type { ReceivedRequest } from './otlp-receiver.js';
 
-/** A gateway on an ephemeral loopback port; no OTEL_* variables leak in from the environment. */
-export function startTestGateway(config: GatewayConfigInput = {}): Promise<Gateway> {
-  return Gateway.start(resolveGatewayConfig({ listen: '127.0.0.1:0', ...config }), {});
+/**
+ * A gateway on an ephemeral loopback port; no OTEL_* variables leak in from the
+ * environment, and files go to a temporary folder unless spans are forwarded.
+ */
+export function startTestGateway(config: GatewayConfigInput = {}, env: NodeJS.ProcessEnv = {}): Promise<Gateway> {
+  const out = config.forward?.endpoint === undefined ? { out: tempDir() } : {};
+  return Gateway.start(resolveGatewayConfig({ listen: '127.0.0.1:0', ...out, ...config }), env);
 }
 
 /** Every span the receiver got, decoded from the OTLP/JSON the gateway's exporter sent. */
