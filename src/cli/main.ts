@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { runReplay } from './replay-command.js';
+import { runGateway } from './gateway-command.js';
 import { runScan } from './scan-command.js';
 
 const program = new Command()
@@ -30,6 +31,16 @@ program
   .option('--junit <file>', 'also write a JUnit XML report to <file>')
   .action((paths: string[], options: Record<string, unknown>) => {
     process.exitCode = runReplay(paths, options, process.stdout, process.stderr);
+  });
+
+program
+  .command('gateway')
+  .description('Receive OTLP/HTTP traces, triage them and forward the enriched spans (or write them to files); stops cleanly on SIGTERM')
+  .option('--config <file>', 'gateway YAML config file (default: built-in defaults)')
+  .option('--listen <host:port>', 'address to receive OTLP/HTTP on (default: 127.0.0.1:4318)')
+  .option('--out <dir>', 'folder for findings.jsonl and traces.jsonl (default: agent-triage-out when nothing is forwarded)')
+  .action(async (options: { config?: string; listen?: string; out?: string }) => {
+    await runGateway(options);
   });
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
-import type { Attributes, ObservableResult } from '@opentelemetry/api';
+import { ValueType } from '@opentelemetry/api';
+import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 
 /**
  * Cumulative counts keyed by a fixed list of label values. Recording is a map
@@ -54,4 +55,11 @@ export class BoundedLabel {
     this._seen.add(raw);
     return raw;
   }
+}
+
+/** Publishes a table as a cumulative observable counter. */
+export function publishCounter(meter: Meter, name: string, unit: string, description: string, table: CounterTable): void {
+  meter.createObservableCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
+    table.observe(result);
+  });
 }
