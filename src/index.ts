@@ -23,11 +23,23 @@ export type {
 } from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
-export type { SpanView, SpanRole, PlannedToolCall, ConventionId } from './normalize/span-view.js';
-export type { TurnView, StepSummary } from './turns/turn-view.js';
-export type { ConventionAdapter, ConventionFields } from './normalize/adapter.js';
-export { REMEDIATION_SURFACES, REMEDIATION_DECISIONS, loadTaxonomyFile } from './taxonomy/taxonomy.js';
-export type { TaxonomyDefinition, Remediation } from './taxonomy/taxonomy.js';
+export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
+export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';
+export type { ConventionAdapter, ConventionFields, TurnStart } from './normalize/adapter.js';
+export { REMEDIATION_SURFACES, REMEDIATION_DECISIONS, EVIDENCE_KINDS, TAXONOMY_PRESETS, loadTaxonomyFile, resolveTaxonomy } from './taxonomy/taxonomy.js';
+export type { TaxonomyDefinition, TaxonomyPreset, Remediation, EvidenceKind } from './taxonomy/taxonomy.js';
+export { TriageStopError } from './routing/failure-router.js';
+export type { Route, RouteReason } from './routing/route.js';
+export type { FixtureOptions } from './fixtures/fixture-options.js';
+export { fixtureSchema } from './fixtures/fixture-schema.js';
+export type { Fixture, ToolHistoryEntry, ToolStatus } from './fixtures/fixture-schema.js';
+export { readFixtures, parseFixture } from './replay/read-fixtures.js';
+export { FixtureReplayer } from './replay/fixture-replayer.js';
+export type { ReplayOptions, ReplayResult, ReplayStatus, ReplayedFinding } from './replay/fixture-replayer.js';
+export { toolStubsFromFixture, ToolStubMismatchError, RecordedToolFailure } from './replay/tool-stubs.js';
+export type { ToolStubs, ToolStubOptions } from './replay/tool-stubs.js';
+export { handoffDocumentOf, handoffMarkdown } from './handoff/handoff-packet.js';
+export type { HandoffDocument, HandoffPacket, IncidentRecord, IncidentContext } from './handoff/handoff-packet.js';
 export { ConfigError } from './config/config-error.js';
 export {
   EVENT_TRIAGE_FAILURE,
@@ -43,11 +55,24 @@ export {
   ATTR_TRIAGE_FINGERPRINT,
   ATTR_TRIAGE_SPAN_ID,
   ATTR_TRIAGE_DETAIL_PREFIX,
+  ATTR_TRIAGE_ROUTE_DECISION,
+  ATTR_TRIAGE_ROUTE_REASON,
+  ATTR_TRIAGE_ROUTE_STOPS_RUN,
+  ATTR_TRIAGE_ROUTE_RETRY_ATTEMPT,
+  ATTR_TRIAGE_ROUTE_MAX_ATTEMPTS,
+  ATTR_TRIAGE_ROUTE_HANDOFF_TARGET,
+  ATTR_TRIAGE_ROUTE_EVIDENCE,
+  ATTR_TRIAGE_ROUTE_ROLLBACK_TRIGGER,
+  ATTR_TRIAGE_FIXTURE_ID,
   ATTR_TRIAGE_TURN_OUTCOME,
   ATTR_TRIAGE_FAILURE_CLASSES,
   ATTR_TRIAGE_FAILURE_SIGNALS,
   ATTR_TRIAGE_FAILURE_COUNT,
   ATTR_TRIAGE_TURN_INCOMPLETE,
+  EVENT_TRIAGE_INSTRUMENTATION_HEALTH,
+  ATTR_TRIAGE_HEALTH_CAUSE,
+  ATTR_TRIAGE_HEALTH_FIELD,
+  ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';
 export type { TriageLoop, LoopObservation } from './loop/triage-loop.js';
 export type { LoopOptions } from './loop/loop-options.js';

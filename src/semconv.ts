@@ -14,6 +14,9 @@ export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
 /** Deprecated upstream, replaced by `gen_ai.provider.name`; still emitted by older instrumentations. */
 export const ATTR_GEN_AI_SYSTEM = 'gen_ai.system';
 export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
+export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
+export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
@@ -36,6 +39,9 @@ export const TURN_ROOT_OPERATIONS: ReadonlySet<string> = new Set(['invoke_agent'
 /** Values of `gen_ai.operation.name` that mark one model inference (an LLM step). */
 export const LLM_OPERATIONS: ReadonlySet<string> = new Set(['chat', 'text_completion', 'generate_content']);
 export const TOOL_OPERATION = 'execute_tool';
+
+/** Resource attribute (stable name, but only exported from the incubating entry point upstream). */
+export const ATTR_CLOUD_REGION = 'cloud.region';
 
 /** The span event the SDK records for exceptions (stable). */
 export const EVENT_EXCEPTION = 'exception';

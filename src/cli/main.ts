@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { runReplay } from './replay-command.js';
+import { runGateway } from './gateway-command.js';
 import { DEFAULT_STATE_PATH } from '../processor/options.js';
 import { runFixed } from './fixed-command.js';
 import { runReport } from './report-command.js';
@@ -14,10 +16,34 @@ program
   .command('scan')
   .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them); prints one JSON line per finding')
   .argument('<paths...>', 'files, or directories whose *.json and *.jsonl files are read in name order')
-  .option('--taxonomy <file>', 'taxonomy YAML file (default: the built-in taxonomy)')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset (default, incident-review, mast) or YAML file', 'default')
+  .option('--fixtures <dir>', 'write a replay fixture and handoff packet per failure found into <dir>')
+  .option('--fixture-severities <list>', 'comma-separated severities that get a fixture', 'hard')
+  .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
   .option('--state <file>', 'state file to load baselines from and save them to (default: in memory, nothing saved)')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
+  });
+
+program
+  .command('replay')
+  .description('Re-evaluate replay fixtures through the current signals and taxonomy; exits 1 when one no longer classifies the same')
+  .argument('<paths...>', 'fixture files, or directories whose agent_fail_*.json files are read in name order')
+  .option('--taxonomy <name-or-file>', 'taxonomy preset or YAML file (default: the preset each fixture names, else default)')
+  .option('--json', 'print the report as JSON instead of text')
+  .option('--junit <file>', 'also write a JUnit XML report to <file>')
+  .action((paths: string[], options: Record<string, unknown>) => {
+    process.exitCode = runReplay(paths, options, process.stdout, process.stderr);
+  });
+
+program
+  .command('gateway')
+  .description('Receive OTLP/HTTP traces, triage them and forward the enriched spans (or write them to files); stops cleanly on SIGTERM')
+  .option('--config <file>', 'gateway YAML config file (default: built-in defaults)')
+  .option('--listen <host:port>', 'address to receive OTLP/HTTP on (default: 127.0.0.1:4318)')
+  .option('--out <dir>', 'folder for findings.jsonl and traces.jsonl (default: agent-triage-out when nothing is forwarded)')
+  .action(async (options: { config?: string; listen?: string; out?: string }) => {
+    await runGateway(options);
   });
 
 program

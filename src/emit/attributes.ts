@@ -25,6 +25,23 @@ export const ATTR_TRIAGE_SPAN_ID = 'agent_triage.span_id';
 /** Prefix of the signal-specific facts of a finding, e.g. `agent_triage.detail.transient`. */
 export const ATTR_TRIAGE_DETAIL_PREFIX = 'agent_triage.detail.';
 
+/** Route (the class's remediation applied to this failure): the effective decision, `stop`, `retry` or `handoff`. */
+export const ATTR_TRIAGE_ROUTE_DECISION = 'agent_triage.route.decision';
+/** Why the effective decision is what it is: `class`, `not_transient`, `not_idempotent`, `retries_exhausted`. */
+export const ATTR_TRIAGE_ROUTE_REASON = 'agent_triage.route.reason';
+/** `true` when the agent must not take its next step on its own. */
+export const ATTR_TRIAGE_ROUTE_STOPS_RUN = 'agent_triage.route.stops_run';
+/** For a granted retry: this failure's attempt number within the trace. */
+export const ATTR_TRIAGE_ROUTE_RETRY_ATTEMPT = 'agent_triage.route.retry_attempt';
+/** For a class that retries: the bound on attempts. */
+export const ATTR_TRIAGE_ROUTE_MAX_ATTEMPTS = 'agent_triage.route.max_attempts';
+export const ATTR_TRIAGE_ROUTE_HANDOFF_TARGET = 'agent_triage.route.handoff_target';
+/** The evidence kinds the class preserves (string array). */
+export const ATTR_TRIAGE_ROUTE_EVIDENCE = 'agent_triage.route.evidence';
+export const ATTR_TRIAGE_ROUTE_ROLLBACK_TRIGGER = 'agent_triage.route.rollback_trigger';
+/** On the turn root's event: the replay fixture written for this failure. */
+export const ATTR_TRIAGE_FIXTURE_ID = 'agent_triage.fixture_id';
+
 /** Turn-root summary: `ok` or `failed`. A tail-sampling `string_attribute` policy can key on it. */
 export const ATTR_TRIAGE_TURN_OUTCOME = 'agent_triage.turn.outcome';
 /** Turn-root summary: sorted, comma-separated primary classes of the turn's failures. */
@@ -39,6 +56,15 @@ export const ATTR_TRIAGE_TURN_INCOMPLETE = 'agent_triage.turn.incomplete';
 export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
 /** Metric label: which attribute was malformed. */
 export const ATTR_TRIAGE_ATTRIBUTE = 'agent_triage.attribute';
+
+/** Diagnostic span event: an agent span lacks what a signal needs (rate-limited, one per cause). */
+export const EVENT_TRIAGE_INSTRUMENTATION_HEALTH = 'agent_triage.instrumentation_health';
+/** Why a signal cannot evaluate: `unknown_convention`, `content_not_captured` or `missing_attribute`. */
+export const ATTR_TRIAGE_HEALTH_CAUSE = 'agent_triage.health.cause';
+/** The normalised field the signal needed (`toolName`, `argsHash`, `resultHash`, `plannedToolCalls`, `outputTokens`, `convention`). */
+export const ATTR_TRIAGE_HEALTH_FIELD = 'agent_triage.health.field';
+/** The instrumentation convention that described the span (`genai`, `openinference`, `ai_sdk`, `openllmetry`, `none`). */
+export const ATTR_TRIAGE_CONVENTION = 'agent_triage.convention';
 
 /** Metric label of `agent_triage.loop.time_to_fix`: `auto` (a newer version ran clean) or `manual`. */
 export const ATTR_TRIAGE_FIXED_BY = 'agent_triage.fixed_by';

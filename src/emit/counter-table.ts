@@ -1,3 +1,4 @@
+import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 
 /**
@@ -56,9 +57,9 @@ export class BoundedLabel {
   }
 }
 
-/** Publishes a table through an observable counter: the SDK reads it at collection time. */
+/** Publishes a table as a cumulative observable counter. */
 export function publishCounter(meter: Meter, name: string, unit: string, description: string, table: CounterTable): void {
-  meter.createObservableCounter(name, { unit, description }).addCallback(result => {
+  meter.createObservableCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
     table.observe(result);
   });
 }

@@ -12,6 +12,14 @@ import {
   ATTR_TRIAGE_REMEDIATION_DECISION,
   ATTR_TRIAGE_REMEDIATION_OWNER,
   ATTR_TRIAGE_REMEDIATION_SURFACE,
+  ATTR_TRIAGE_ROUTE_DECISION,
+  ATTR_TRIAGE_ROUTE_EVIDENCE,
+  ATTR_TRIAGE_ROUTE_HANDOFF_TARGET,
+  ATTR_TRIAGE_ROUTE_MAX_ATTEMPTS,
+  ATTR_TRIAGE_ROUTE_REASON,
+  ATTR_TRIAGE_ROUTE_RETRY_ATTEMPT,
+  ATTR_TRIAGE_ROUTE_ROLLBACK_TRIGGER,
+  ATTR_TRIAGE_ROUTE_STOPS_RUN,
   ATTR_TRIAGE_SECONDARY_CLASSES,
   ATTR_TRIAGE_SEVERITY,
   ATTR_TRIAGE_SIGNAL,
@@ -32,12 +40,26 @@ export function findingEvent(finding: Finding, time: HrTime, name: string = EVEN
     [ATTR_TRIAGE_REMEDIATION_DECISION]: finding.remediation.decision,
     [ATTR_TRIAGE_FINGERPRINT]: finding.fingerprint,
     [ATTR_TRIAGE_SPAN_ID]: finding.spanId,
+    ...routeAttributes(finding),
   };
   if (finding.secondaryClasses.length > 0) attributes[ATTR_TRIAGE_SECONDARY_CLASSES] = [...finding.secondaryClasses];
   for (const [key, value] of Object.entries(finding.details)) {
     attributes[ATTR_TRIAGE_DETAIL_PREFIX + key] = typeof value === 'object' ? [...value] : value;
   }
   return { name, time, attributes, droppedAttributesCount: 0 };
+}
+
+function routeAttributes({ route }: Finding): Attributes {
+  return {
+    [ATTR_TRIAGE_ROUTE_DECISION]: route.decision,
+    [ATTR_TRIAGE_ROUTE_REASON]: route.reason,
+    [ATTR_TRIAGE_ROUTE_STOPS_RUN]: route.stopsRun,
+    [ATTR_TRIAGE_ROUTE_HANDOFF_TARGET]: route.handoffTarget,
+    [ATTR_TRIAGE_ROUTE_EVIDENCE]: [...route.evidence],
+    [ATTR_TRIAGE_ROUTE_ROLLBACK_TRIGGER]: route.rollbackTrigger,
+    ...(route.retryAttempt !== undefined && { [ATTR_TRIAGE_ROUTE_RETRY_ATTEMPT]: route.retryAttempt }),
+    ...(route.maxAttempts !== undefined && { [ATTR_TRIAGE_ROUTE_MAX_ATTEMPTS]: route.maxAttempts }),
+  };
 }
 
 /** The summary written on every turn root, failed or not. */

@@ -1,11 +1,13 @@
-import { createNoopMeter } from '@opentelemetry/api';
+import { ValueType, createNoopMeter } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { ATTR_GEN_AI_AGENT_NAME } from '../semconv.js';
 import type { Finding } from '../engine/finding.js';
-import { BoundedLabel, CounterTable } from './counter-table.js';
+import { BoundedLabel, CounterTable, publishCounter } from './counter-table.js';
 import {
   ATTR_TRIAGE_ATTRIBUTE,
   ATTR_TRIAGE_CLASS,
+  ATTR_TRIAGE_CONVENTION,
+  ATTR_TRIAGE_HEALTH_CAUSE,
   ATTR_TRIAGE_REASON,
   ATTR_TRIAGE_SEVERITY,
   ATTR_TRIAGE_SIGNAL,
@@ -30,6 +32,9 @@ export class TriageMetrics {
   readonly evicted = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly lateSpans = new CounterTable([]);
   readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly fixturesWritten = new CounterTable([]);
+  readonly fixturesDropped = new CounterTable([ATTR_TRIAGE_REASON]);
+  readonly instrumentationHealth = new CounterTable([ATTR_TRIAGE_HEALTH_CAUSE, ATTR_TRIAGE_CONVENTION, ATTR_TRIAGE_SIGNAL]);
   readonly populationFindings = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME]);
   readonly healthNotices = new CounterTable([ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_REASON]);
   readonly stateEvictions = new CounterTable([]);
@@ -39,24 +44,28 @@ export class TriageMetrics {
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, gauges: { inFlight: () => number; stateKeys: () => number }) {
     this._agents = new BoundedLabel(maxAgentLabels);
     const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
-    const counter = (name: string, unit: string, description: string, table: CounterTable): void => {
-      meter.createObservableCounter(name, { unit, description }).addCallback(result => {
-        table.observe(result);
-      });
-    };
-    counter('agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
-    counter('agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
-    counter('agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
-    counter('agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
-    counter('agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
-    counter('agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
-    counter('agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
-    counter('agent_triage.population.findings', '{finding}', 'Findings about many turns at once (satisfaction week over week), by class, signal, severity and agent.', this.populationFindings);
-    counter('agent_triage.instrumentation.health', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
-    counter('agent_triage.state.evictions', '{key}', 'State keys dropped, least recently used first, to stay under state.maxKeys.', this.stateEvictions);
-    counter('agent_triage.state.errors', '{error}', 'State that could not be loaded or saved, or a persisted value that failed validation.', this.stateErrors);
+    publishCounter(meter, 'agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
+    publishCounter(meter, 'agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
+    publishCounter(meter, 'agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
+    publishCounter(meter, 'agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
+    publishCounter(meter, 'agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
+    publishCounter(meter, 'agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
+    publishCounter(
+      meter,
+      'agent_triage.instrumentation_health',
+      '{span}',
+      'Agent spans lacking what a signal needs, by cause (unknown convention, content not captured, missing attribute), convention and signal.',
+      this.instrumentationHealth,
+    );
+    publishCounter(meter, 'agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
+    publishCounter(meter, 'agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
+    publishCounter(meter, 'agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);
+    publishCounter(meter, 'agent_triage.population.findings', '{finding}', 'Findings about many turns at once (satisfaction week over week), by class, signal, severity and agent.', this.populationFindings);
+    publishCounter(meter, 'agent_triage.signal.health_notices', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
+    publishCounter(meter, 'agent_triage.state.evictions', '{key}', 'State keys dropped, least recently used first, to stay under state.maxKeys.', this.stateEvictions);
+    publishCounter(meter, 'agent_triage.state.errors', '{error}', 'State that could not be loaded or saved, or a persisted value that failed validation.', this.stateErrors);
     const gauge = (name: string, unit: string, description: string, read: () => number): void => {
-      meter.createObservableUpDownCounter(name, { unit, description }).addCallback(result => {
+      meter.createObservableUpDownCounter(name, { unit, description, valueType: ValueType.INT }).addCallback(result => {
         result.observe(read());
       });
     };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Route } from '../routing/route.js';
 import type { Remediation } from '../taxonomy/taxonomy.js';
 import type { FindingDetails, FindingScope, Severity, SignalName } from '../signals/signal.js';
 
@@ -23,6 +24,8 @@ export interface Finding extends RawFinding {
   readonly class: string;
   readonly secondaryClasses: readonly string[];
   readonly remediation: Remediation;
+  /** The class's route applied to this failure (effective decision, retry attempt, handoff target). */
+  readonly route: Route;
   /** Stable id of this kind of failure: signal + class + agent + tool. */
   readonly fingerprint: string;
   readonly agentName: string | undefined;

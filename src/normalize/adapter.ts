@@ -1,6 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AttributeReader } from './attribute-reader.js';
-import type { ConventionId, PlannedToolCall, SpanRole } from './span-view.js';
+import type { ConventionId, FinishReason, PlannedToolCall, SpanRole } from './span-view.js';
 
 /** The part of a {@link SpanView} that depends on the instrumentation convention. */
 export interface ConventionFields {
@@ -10,6 +10,9 @@ export interface ConventionFields {
   readonly conversationId?: string | undefined;
   readonly model?: string | undefined;
   readonly provider?: string | undefined;
+  /** Request parameters of an LLM step (kept for replay fixtures). */
+  readonly temperature?: number | undefined;
+  readonly maxTokens?: number | undefined;
   readonly toolName?: string | undefined;
   readonly toolCallId?: string | undefined;
   readonly argsHash?: string | undefined;
@@ -17,6 +20,14 @@ export interface ConventionFields {
   readonly inputTokens?: number | undefined;
   readonly outputTokens?: number | undefined;
   readonly plannedToolCalls?: readonly PlannedToolCall[] | undefined;
+  readonly finishReason?: FinishReason | undefined;
+}
+
+/** What a span that starts a turn says about it at start (before its children run). */
+export interface TurnStart {
+  readonly agentName: string | undefined;
+  readonly agentVersion: string | undefined;
+  readonly conversationId: string | undefined;
 }
 
 /**
@@ -26,7 +37,17 @@ export interface ConventionFields {
  */
 export interface ConventionAdapter {
   readonly id: ConventionId;
-  /** A cheap test, run on every span: does the span carry this convention's keys? */
+  /**
+   * A cheap test, run on every span at start and at end: does the span carry
+   * this convention's keys (or come from its instrumentation scope)?
+   */
   matches(span: ReadableSpan): boolean;
   read(attributes: AttributeReader, span: ReadableSpan): ConventionFields;
+  /**
+   * Called at span start, when only what the instrumentation passed to
+   * `startSpan` is known (some set every attribute later, so name and scope
+   * matter): returns the turn's facts when the span opens an agent turn, else
+   * undefined. `underAgentSpan` is true when the parent is already tracked.
+   */
+  turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined;
 }

@@ -60,6 +60,16 @@ export class AttributeReader {
     return undefined;
   }
 
+  /** A finite number; numeric strings are accepted. */
+  number(key: string): number | undefined {
+    const value = this._attributes[key];
+    if (value === undefined) return undefined;
+    const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof parsed === 'number' && Number.isFinite(parsed)) return parsed;
+    this.malformed.push(key);
+    return undefined;
+  }
+
   /** A string array, or a single string (some emitters flatten one-element arrays). */
   strings(key: string): string[] | undefined {
     const value = this._attributes[key];

@@ -52,3 +52,15 @@ export function hashAttribute(value: AttributeValue | undefined): string | undef
   }
   return hashValue(value);
 }
+
+/** Tool-call arguments may be an object or a JSON string of one; both hash the same. */
+export function hashArguments(args: unknown): string {
+  if (typeof args === 'string') {
+    try {
+      return hashValue(JSON.parse(args));
+    } catch {
+      return hashValue(args);
+    }
+  }
+  return hashValue(args);
+}

@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_GEN_AI_AGENT_NAME,
@@ -6,7 +7,10 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
   ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_TEMPERATURE,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_SYSTEM,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -21,16 +25,19 @@ import {
   TOOL_OPERATION,
   TURN_ROOT_OPERATIONS,
 } from '../semconv.js';
-import type { ConventionAdapter, ConventionFields } from './adapter.js';
+import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
 import { hashAttribute } from './content-hash.js';
+import { normalizeFinishReason } from './finish-reason.js';
 import { plannedCallsFromOutputMessages } from './genai-messages.js';
 import type { SpanRole } from './span-view.js';
 
 /**
  * OpenTelemetry GenAI semantic conventions, current names first and the
  * deprecated ones still in the wild (`gen_ai.system`, `prompt_tokens`,
- * `completion_tokens`) as fallbacks.
+ * `completion_tokens`) as fallbacks. Also AI SDK 7 (`@ai-sdk/otel`): its
+ * `agent_step` spans are plain grouping spans (role `other`) and its raw
+ * finish reasons (`tool-calls`) are normalised.
  */
 export const genAiAdapter: ConventionAdapter = {
   id: 'genai',
@@ -45,41 +52,71 @@ export const genAiAdapter: ConventionAdapter = {
     );
   },
 
-  read(attrs: AttributeReader): ConventionFields {
-    const role = roleOf(attrs);
-    const common = {
-      role,
-      agentName: attrs.string(ATTR_GEN_AI_AGENT_NAME),
-      agentVersion: attrs.string(ATTR_GEN_AI_AGENT_VERSION),
-      conversationId: attrs.string(ATTR_GEN_AI_CONVERSATION_ID),
-      provider: attrs.firstString(ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_SYSTEM),
-      model: attrs.firstString(ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL),
-      inputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
-      outputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
-    };
-    if (role === 'tool_call') {
-      return {
-        ...common,
-        toolName: attrs.string(ATTR_GEN_AI_TOOL_NAME),
-        toolCallId: attrs.string(ATTR_GEN_AI_TOOL_CALL_ID),
-        argsHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS)),
-        resultHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_RESULT)),
-      };
-    }
-    if (role === 'llm_step') {
-      // Planned calls come from LLM steps only: an agent span's own output may
-      // repeat every tool call of the turn.
-      const messages = attrs.json(ATTR_GEN_AI_OUTPUT_MESSAGES);
-      let planned = messages === undefined ? undefined : plannedCallsFromOutputMessages(messages);
-      if (messages !== undefined && planned === undefined) {
-        attrs.malformed.push(ATTR_GEN_AI_OUTPUT_MESSAGES);
-        planned = undefined;
-      }
-      return { ...common, plannedToolCalls: planned };
-    }
-    return common;
-  },
+  read: readGenAi,
+  turnStart: genAiTurnStart,
 };
+
+/** Turn roots are known at start: `invoke_agent` / `invoke_workflow` set the operation name up front. */
+export function genAiTurnStart(span: ReadableSpan): TurnStart | undefined {
+  const operation = span.attributes[ATTR_GEN_AI_OPERATION_NAME];
+  if (typeof operation !== 'string' || !TURN_ROOT_OPERATIONS.has(operation)) return undefined;
+  return genAiTurnFacts(span.attributes);
+}
+
+/** Agent name, version and conversation id as GenAI attributes carry them (also on other conventions' spans). */
+export function genAiTurnFacts(attributes: Attributes): TurnStart {
+  return {
+    agentName: nonEmpty(attributes[ATTR_GEN_AI_AGENT_NAME]),
+    agentVersion: nonEmpty(attributes[ATTR_GEN_AI_AGENT_VERSION]),
+    conversationId: nonEmpty(attributes[ATTR_GEN_AI_CONVERSATION_ID]),
+  };
+}
+
+export function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Reads a span in GenAI terms; OpenLLMetry's current output is GenAI and reuses it. */
+export function readGenAi(attrs: AttributeReader): ConventionFields {
+  const role = roleOf(attrs);
+  const common = {
+    role,
+    agentName: attrs.string(ATTR_GEN_AI_AGENT_NAME),
+    agentVersion: attrs.string(ATTR_GEN_AI_AGENT_VERSION),
+    conversationId: attrs.string(ATTR_GEN_AI_CONVERSATION_ID),
+    provider: attrs.firstString(ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_SYSTEM),
+    model: attrs.firstString(ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL),
+    inputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
+    outputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
+  };
+  if (role === 'tool_call') {
+    return {
+      ...common,
+      toolName: attrs.string(ATTR_GEN_AI_TOOL_NAME),
+      toolCallId: attrs.string(ATTR_GEN_AI_TOOL_CALL_ID),
+      argsHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS)),
+      resultHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_RESULT)),
+    };
+  }
+  if (role === 'llm_step') {
+    // Planned calls come from LLM steps only: an agent span's own output may
+    // repeat every tool call of the turn.
+    const messages = attrs.json(ATTR_GEN_AI_OUTPUT_MESSAGES);
+    let planned = messages === undefined ? undefined : plannedCallsFromOutputMessages(messages);
+    if (messages !== undefined && planned === undefined) {
+      attrs.malformed.push(ATTR_GEN_AI_OUTPUT_MESSAGES);
+      planned = undefined;
+    }
+    return {
+      ...common,
+      plannedToolCalls: planned,
+      finishReason: normalizeFinishReason(attrs.strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS)),
+      temperature: attrs.number(ATTR_GEN_AI_REQUEST_TEMPERATURE),
+      maxTokens: attrs.count(ATTR_GEN_AI_REQUEST_MAX_TOKENS),
+    };
+  }
+  return common;
+}
 
 function roleOf(attrs: AttributeReader): SpanRole {
   const operation = attrs.string(ATTR_GEN_AI_OPERATION_NAME);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hashValue } from './content-hash.js';
+import { hashArguments } from './content-hash.js';
 import type { PlannedToolCall } from './span-view.js';
 
 // Lenient on purpose: only the fields we use are checked, unknown part types
@@ -35,16 +35,4 @@ export function plannedCallsFromOutputMessages(value: unknown): PlannedToolCall[
     }
   }
   return planned;
-}
-
-/** Arguments may be an object or a JSON string of one; both hash the same. */
-function hashArguments(args: unknown): string {
-  if (typeof args === 'string') {
-    try {
-      return hashValue(JSON.parse(args));
-    } catch {
-      return hashValue(args);
-    }
-  }
-  return hashValue(args);
 }

@@ -8,8 +8,9 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVICE_NAME,
 } from '@opentelemetry/semantic-conventions';
-import { EVENT_EXCEPTION } from '../semconv.js';
+import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
 import type { ConventionAdapter, ConventionFields } from './adapter.js';
+import { adapterFor } from './adapters.js';
 import { AttributeReader } from './attribute-reader.js';
 import type { SpanView } from './span-view.js';
 
@@ -25,7 +26,7 @@ export function hrTimeToMs(time: HrTime): number {
  */
 export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionAdapter[]): SpanView {
   const attrs = new AttributeReader(span.attributes);
-  const adapter = adapters.find(candidate => candidate.matches(span));
+  const adapter = adapterFor(span, adapters);
   const fields = adapter ? adapter.read(attrs, span) : NO_CONVENTION;
   const context = span.spanContext();
   const parent = span.parentSpanContext;
@@ -51,6 +52,9 @@ export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionA
     conversationId: fields.conversationId,
     model: fields.model,
     provider: fields.provider,
+    temperature: fields.temperature,
+    maxTokens: fields.maxTokens,
+    region: stringOrUndefined(span.resource.attributes[ATTR_CLOUD_REGION]),
     toolName: fields.toolName,
     toolCallId: fields.toolCallId,
     argsHash: fields.argsHash,
@@ -64,6 +68,7 @@ export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionA
     exceptionType: exception ? (exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception') : undefined,
     exceptionMessage: exceptionAttrs.string(ATTR_EXCEPTION_MESSAGE),
     plannedToolCalls: fields.plannedToolCalls ?? [],
+    finishReason: fields.finishReason,
     malformed: attrs.malformed,
     attributes: span.attributes,
     events: span.events,

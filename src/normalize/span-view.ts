@@ -26,6 +26,9 @@ export interface PlannedToolCall {
 
 export type SpanOutcome = 'ok' | 'error' | 'unset';
 
+/** Why an LLM step stopped, with every emitter's spelling mapped to one value. */
+export type FinishReason = 'tool_calls' | 'stop' | 'length' | 'content_filter' | 'error' | 'other';
+
 export interface SpanView {
   readonly traceId: string;
   readonly spanId: string;
@@ -45,6 +48,11 @@ export interface SpanView {
   readonly conversationId: string | undefined;
   readonly model: string | undefined;
   readonly provider: string | undefined;
+  /** Request parameters of an LLM step, when the instrumentation records them (optional: views built elsewhere may omit them). */
+  readonly temperature?: number | undefined;
+  readonly maxTokens?: number | undefined;
+  /** `cloud.region` of the span's resource. */
+  readonly region?: string | undefined;
   readonly toolName: string | undefined;
   readonly toolCallId: string | undefined;
   /** `sha256:<hex>` of the canonical JSON of the tool arguments, when captured. */
@@ -62,6 +70,11 @@ export interface SpanView {
   readonly exceptionMessage: string | undefined;
   /** Tool calls this LLM step planned (empty for other roles). */
   readonly plannedToolCalls: readonly PlannedToolCall[];
+  /**
+   * Why this LLM step stopped, when the instrumentation says. Optional so views
+   * built before it existed still type-check.
+   */
+  readonly finishReason?: FinishReason | undefined;
   /** Attributes that were present but unusable (wrong type, unparseable, too large). */
   readonly malformed: readonly string[];
   /**

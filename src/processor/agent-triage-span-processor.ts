@@ -6,21 +6,23 @@ import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
 import { SignalEngine } from '../engine/signal-engine.js';
-import { EVENT_TRIAGE_POPULATION_FINDING } from '../emit/attributes.js';
+import { ATTR_TRIAGE_FIXTURE_ID, EVENT_TRIAGE_POPULATION_FINDING } from '../emit/attributes.js';
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
+import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
-import { DEFAULT_ADAPTERS } from '../normalize/adapters.js';
+import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
 import { normalizeSpan } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
+import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
+import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
 import type { SignalDeps, SignalId } from '../signals/signal.js';
 import { FileStatePersistence } from '../state/file-persistence.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { StateStore } from '../state/state-store.js';
 import { Classifier } from '../taxonomy/classifier.js';
-import { loadDefaultTaxonomy, loadTaxonomyFile, validateTaxonomy } from '../taxonomy/taxonomy.js';
-import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
+import { resolveTaxonomy } from '../taxonomy/taxonomy.js';
 import { createTriageLoop } from '../loop/create-loop.js';
 import { strayObservation, turnObservation } from '../loop/loop-observation.js';
 import type { TriageLoop } from '../loop/triage-loop.js';
@@ -47,6 +49,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _engine: SignalEngine;
   private readonly _classifier: Classifier;
   private readonly _assembler: TurnAssembler;
+  private readonly _router: FailureRouter;
+  private readonly _fixtures: FixtureRecorder | undefined;
+  private readonly _health: InstrumentationHealth;
   private readonly _state: StateStore;
   private readonly _stateTimer: NodeJS.Timeout | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
@@ -64,10 +69,32 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._options = resolved;
     this._next = resolved.next;
     this._classifier = new Classifier(resolveTaxonomy(resolved.taxonomy));
+    this._router = new FailureRouter({
+      idempotentTools: resolved.idempotentTools,
+      maxTraces: resolved.maxTurnsInFlight,
+      onFailure: resolved.onFailure,
+      onCallbackError: error => {
+        this._internalError('on_failure', error);
+      },
+    });
     this.metrics = new TriageMetrics(resolved.meterProvider, resolved.maxAgentLabels, {
       inFlight: () => this._assembler.tracesInFlight,
       stateKeys: () => this._state.size,
     });
+    this._fixtures =
+      resolved.fixtures &&
+      new FixtureRecorder(resolved.fixtures, this._classifier.taxonomyName, {
+        onWritten: () => {
+          this.metrics.fixturesWritten.add([]);
+        },
+        onDropped: reason => {
+          this.metrics.fixturesDropped.add([reason]);
+        },
+        onError: error => {
+          diag.warn('agent-triage: could not write a replay fixture', error);
+        },
+      });
+    this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs);
     const persistence = resolvePersistence(resolved.state, resolved.clock);
     this._state = new StateStore({
       maxKeys: resolved.state.maxKeys,
@@ -88,17 +115,11 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         },
       },
     });
-    if (persistence) {
-      this._stateTimer = setInterval(() => {
-        void this._state.flush();
-      }, resolved.state.flushIntervalMs);
-      this._stateTimer.unref();
-    }
     this.loop = createTriageLoop(resolved, this._state, (reason, error) => {
       this._internalError(reason, error);
     });
-    const signals = buildSignals(resolved.signals ?? {}, id => this._depsFor(id));
-    this._engine = new SignalEngine([...signals, ...resolved.customSignals], {
+    const signals = [...buildSignals(resolved.signals ?? {}, id => this._depsFor(id)), ...resolved.customSignals];
+    this._engine = new SignalEngine(signals, {
       onSignalError: signal => {
         this.metrics.signalErrors.add([signal]);
       },
@@ -124,14 +145,46 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       onInternalError: error => {
         this._internalError('assemble', error);
       },
+      ...(this._fixtures && {
+        captureMessages: (span: ReadableSpan) => this._fixtures?.captureMessages(span),
+      }),
     });
+    // Last, so a constructor that throws (bad configuration) leaves no timer behind.
+    if (persistence) {
+      this._stateTimer = setInterval(() => {
+        void this._state.flush();
+      }, resolved.state.flushIntervalMs);
+      this._stateTimer.unref();
+    }
+  }
+
+  /**
+   * True once a hard failure whose class routes to stop or handoff was seen in
+   * the trace (span-level failures count as soon as their span ends): the
+   * agent should not take its next step on its own.
+   */
+  shouldStop(traceId: string): boolean {
+    return this._router.shouldStop(traceId);
+  }
+
+  /** An AbortSignal aborted, with a `TriageStopError` carrying the failure, when `shouldStop(traceId)` turns true. */
+  signalFor(traceId: string): AbortSignal {
+    return this._router.signalFor(traceId);
+  }
+
+  /** The failure that stopped the trace's run, if any. */
+  stoppedBy(traceId: string): Finding | undefined {
+    return this._router.stoppedBy(traceId);
   }
 
   onStart(span: Span, parentContext: Context): void {
     if (this._shutdown === undefined) {
       try {
         const context = span.spanContext();
-        this._assembler.spanStarted(context.traceId, context.spanId, span.parentSpanContext?.spanId, span.attributes);
+        const parentId = span.parentSpanContext?.spanId;
+        const adapter = adapterFor(span, this._adapters);
+        const turnStart = adapter?.turnStart(span, this._assembler.isTrackedSpan(context.traceId, parentId));
+        this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart, adapter !== undefined);
         this._ensureSweeping();
       } catch (error) {
         this._internalError('start', error);
@@ -192,7 +245,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       this._assembler.flushHeld();
     });
     this.loop.saveState(); // into the store, before the store saves
-    await Promise.all([this._state.flush(), this._next.forceFlush(), this.loop.forceFlush()]);
+    await Promise.all([this._fixtures?.flush(), this._state.flush(), this.loop.forceFlush()]);
+    await this._next.forceFlush();
   }
 
   shutdown(): Promise<void> {
@@ -207,8 +261,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       this._assembler.evictAll('shutdown');
     });
     this.loop.saveState();
-    await this._state.flush();
-    await Promise.all([this._next.shutdown(), this.loop.shutdown()]);
+    await Promise.all([this._fixtures?.flush(), this._state.flush(), this.loop.shutdown()]);
+    await this._next.shutdown();
   }
 
   private _depsFor(id: SignalId): SignalDeps {
@@ -221,10 +275,12 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
   private _process(span: ReadableSpan): { out: ReadableSpan; taken: boolean } {
     const context = span.spanContext();
-    const adapter = this._adapters.find(candidate => candidate.matches(span));
+    const adapter = adapterFor(span, this._adapters);
     const evictedSummary = this._evictedRoots.get(context.spanId);
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
-      return { out: span, taken: false }; // not an agent span, not in an agent trace
+      // Not an agent span, not in an agent trace; unless its keys say it is one we cannot read.
+      const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
+      return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
     }
     let view = normalizeSpan(span, adapter ? [adapter] : []);
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
@@ -238,12 +294,17 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       return { out: enrichSpan(span, [], evictedSummary), taken: false };
     }
     const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
-    let out = span;
+    const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
+    // Diagnostics travel with the span wherever it goes (a turn root is forwarded
+    // by the assembler); provisional findings only on spans forwarded from here,
+    // since a decided turn writes its own.
+    const diagnosed = diagnostics ? enrichSpan(span, diagnostics) : span;
+    let out = diagnosed;
     if (raw.length > 0) {
       const provisional = raw.map(r => this._classify(r, view.traceId, undefined, view.agentName, false));
-      out = enrichSpan(span, provisional.map(f => findingEvent(f, span.endTime)));
+      out = enrichSpan(diagnosed, provisional.map(f => findingEvent(f, span.endTime)));
     }
-    const taken = this._assembler.spanEnded(span, view, raw);
+    const taken = this._assembler.spanEnded(diagnosed, view, raw);
     return { out, taken };
   }
 
@@ -257,14 +318,18 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const findings = all.filter(f => f.scope === 'turn');
       const population = all.filter(f => f.scope === 'population');
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
+      const fixtureIds = this._recordFixtures(turn, findings);
       const summary = turnSummaryAttributes(findings, turn.incomplete);
       if (root) {
         const time = root.endTime;
-        const events = [
-          ...findings.map(f => findingEvent(f, time)),
-          ...population.map(f => findingEvent(f, time, EVENT_TRIAGE_POPULATION_FINDING)),
-        ];
-        root = enrichSpan(root, events, summary);
+        const events = findings.map(f => {
+          const event = findingEvent(f, time);
+          const fixtureId = fixtureIds.get(f);
+          return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
+        });
+        const diagnostics = this._health.checkTurn(turn, time) ?? [];
+        const populationEvents = population.map(f => findingEvent(f, time, EVENT_TRIAGE_POPULATION_FINDING));
+        root = enrichSpan(root, [...events, ...populationEvents, ...diagnostics], summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
@@ -272,6 +337,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       this._internalError('turn', error);
     } finally {
       if (root) this._forward(root);
+    }
+  }
+
+  private _recordFixtures(turn: AssembledTurn, findings: readonly Finding[]): Map<Finding, string> {
+    if (!this._fixtures || findings.length === 0) return new Map();
+    try {
+      return this._fixtures.record(turn, findings);
+    } catch (error) {
+      this._internalError('fixture', error);
+      return new Map();
     }
   }
 
@@ -297,7 +372,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   ): Finding {
     const classification = this._classifier.classify(raw.signal, raw.details);
     const toolName = toolOf(raw.details);
-    return {
+    return this._router.routed(raw, {
       ...raw,
       traceId,
       turnRootSpanId,
@@ -308,7 +383,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       agentName,
       toolName,
       incomplete,
-    };
+    });
   }
 
   private _publish(findings: readonly Finding[]): void {
@@ -396,10 +471,4 @@ function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly R
 function resolvePersistence(state: ResolvedOptions['state'], clock: () => number): StatePersistence | undefined {
   if (state.persistence === false) return undefined;
   return state.persistence ?? new FileStatePersistence(state.path, clock);
-}
-
-function resolveTaxonomy(taxonomy: string | TaxonomyDefinition | undefined): TaxonomyDefinition {
-  if (taxonomy === undefined) return loadDefaultTaxonomy();
-  if (typeof taxonomy === 'string') return loadTaxonomyFile(taxonomy);
-  return validateTaxonomy(taxonomy, 'options.taxonomy');
 }

@@ -2,6 +2,8 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
+import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
+import type { FixtureOptions } from '../fixtures/fixture-options.js';
 import { webhookOptionsSchema } from '../alerts/webhook-options.js';
 import type { WebhookAlertOptions } from '../alerts/webhook-options.js';
 import { loopOptionsSchema } from '../loop/loop-options.js';
@@ -9,7 +11,6 @@ import type { LoopOptions } from '../loop/loop-options.js';
 import type { HealthNotice, SignalName } from '../signals/signal.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
-import { taxonomySchema } from '../taxonomy/taxonomy.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
@@ -24,10 +25,21 @@ export interface AgentTriageSpanProcessorOptions {
   signals?: Record<string, SignalOverride>;
   /** Your own signals, run after the built-in ones. Ids must be `custom.<name>`; map them in your taxonomy or they land in its fallback class. */
   customSignals?: readonly ConfiguredSignal[];
-  /** A taxonomy definition, or the path of a taxonomy YAML file. The default is `signals/taxonomies/default.yaml`. */
+  /** A preset name (`default`, `incident-review`, `mast`), the path of a taxonomy YAML file, or a definition. The default is `default`. */
   taxonomy?: TaxonomyDefinition | string;
-  /** Called once per classified finding, when its turn is decided. Errors it throws are counted and ignored. */
+  /** Called once per classified finding, when its turn is decided (the record). Errors it throws are counted and ignored. */
   onFinding?: (finding: Finding) => void;
+  /**
+   * Called once per failure as soon as it is known, with its route (the
+   * control): span-level failures when their span ends, inside that span's
+   * `end()`, so the agent can act before its next step; turn-level ones when
+   * the turn is decided. Errors it throws are counted and ignored.
+   */
+  onFailure?: (finding: Finding) => void;
+  /** Tools whose calls are safe to repeat: a transient failure of one may be retried within its class's bound. LLM calls always may. */
+  idempotentTools?: string[];
+  /** Write a replay fixture (and handoff packet) per failure into `fixtures.dir`; off when absent. */
+  fixtures?: FixtureOptions;
   /** Fix tracking (loop latency) and rollout regressions; see the README's "Triage loop" section. */
   loop?: LoopOptions;
   /** Post hard failures, regressions and rollback candidates to a webhook (Slack-compatible by default). */
@@ -44,6 +56,8 @@ export interface AgentTriageSpanProcessorOptions {
   orphanTimeoutMs?: number;
   /** Distinct agent names used as metric labels; further names share `_overflow`. The default value is 100. */
   maxAgentLabels?: number;
+  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
+  instrumentationHealthIntervalMs?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
   state?: StateOptions;
   /** Called once per signal, reason and subject when a signal cannot judge part of the traffic (instrumentation health). */
@@ -89,6 +103,10 @@ export const optionsSchema = z.strictObject({
     .custom<MeterProvider>(value => typeof value === 'object' && value !== null && isFunction((value as Record<string, unknown>)['getMeter']), 'expected a MeterProvider')
     .optional(),
   signals: z.record(z.string(), signalOverrideSchema).optional(),
+  // Checked in full by resolveTaxonomy, whose errors name the taxonomy's own keys.
+  taxonomy: z
+    .union([z.string().min(1), z.custom<TaxonomyDefinition>(value => typeof value === 'object' && value !== null, 'expected a taxonomy definition')])
+    .optional(),
   customSignals: z
     .array(
       z.strictObject({
@@ -101,8 +119,10 @@ export const optionsSchema = z.strictObject({
       }),
     )
     .default([]),
-  taxonomy: z.union([z.string().min(1), taxonomySchema]).optional(),
   onFinding: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
+  onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
+  idempotentTools: z.array(z.string().min(1)).default([]),
+  fixtures: fixtureOptionsSchema.optional(),
   loop: loopOptionsSchema.optional(),
   alerts: webhookOptionsSchema.optional(),
   maxTurnsInFlight: positiveInt.default(5000),
@@ -111,6 +131,7 @@ export const optionsSchema = z.strictObject({
   decisionWaitMs: durationMs.default(0),
   orphanTimeoutMs: durationMs.default(300_000),
   maxAgentLabels: positiveInt.default(100),
+  instrumentationHealthIntervalMs: durationMs.default(60_000),
   state: z
     .strictObject({
       path: z.string().min(1).default(DEFAULT_STATE_PATH),

@@ -24,12 +24,13 @@ class DiscardingProcessor implements SpanProcessor {
 export type ScanOptions = Omit<AgentTriageSpanProcessorOptions, 'next' | 'onFinding' | 'decisionWaitMs' | 'clock'>;
 
 /**
- * Runs recorded spans through the same processor as in-process, in the order
- * they ended. Every turn root is held until the input is exhausted, so a
- * child that ended a little after its root still counts. The clock of
- * baselines and windows is the recorded time (the latest span end so far),
- * not the time of the scan. State is kept in memory unless `options.state`
- * says otherwise.
+ * Runs recorded spans through the same processor as in-process. Spans are
+ * taken trace by trace (traces in the order they finished, each trace's spans
+ * in the order they ended) and each trace's turns are decided once all its
+ * spans are in, so a child that ended a little after its root still counts.
+ * The clock of baselines and windows is the recorded time (the latest span end
+ * so far), not the time of the scan. State is kept in memory unless
+ * `options.state` says otherwise.
  */
 export async function scanSpans(spans: readonly ReadableSpan[], options: ScanOptions = {}): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -43,14 +44,27 @@ export async function scanSpans(spans: readonly ReadableSpan[], options: ScanOpt
     decisionWaitMs: Number.MAX_SAFE_INTEGER,
     clock: () => recordedNowMs,
   });
-  const ordered = [...spans].sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
-  for (const span of ordered) {
-    recordedNowMs = Math.max(recordedNowMs, hrTimeToMs(span.endTime));
-    processor.onEnd(span);
+  for (const trace of tracesInEndOrder(spans)) {
+    for (const span of trace) {
+      recordedNowMs = Math.max(recordedNowMs, hrTimeToMs(span.endTime));
+      processor.onEnd(span);
+    }
+    await processor.forceFlush();
   }
-  await processor.forceFlush();
   await processor.shutdown();
   return findings;
+}
+
+function tracesInEndOrder(spans: readonly ReadableSpan[]): ReadableSpan[][] {
+  const traces = new Map<string, ReadableSpan[]>();
+  for (const span of [...spans].sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime))) {
+    const traceId = span.spanContext().traceId;
+    const trace = traces.get(traceId) ?? [];
+    traces.set(traceId, trace);
+    trace.push(span);
+  }
+  const lastEnd = (trace: ReadableSpan[]): number => hrTimeToMs(trace[trace.length - 1]?.endTime ?? [0, 0]);
+  return [...traces.values()].sort((a, b) => lastEnd(a) - lastEnd(b));
 }
 
 /** The scan CLI's output line: a fixed contract, other tools parse it. */

@@ -51,7 +51,7 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       if (!final || final.failed) return; // no answer, or provider_error's case
       const tokens = measure === 'final_step' ? final.outputTokens : sumTokens(llmSteps);
       if (tokens === undefined) {
-        ctx.health({ reason: 'no_token_usage', subject: turn.agentName, details: { 'gen_ai.agent.name': turn.agentName ?? '' } });
+        ctx.health({ reason: 'missing_attribute', subject: turn.agentName, details: { 'gen_ai.agent.name': turn.agentName ?? '' } });
         return;
       }
       const taskType = taskTypeOf(turn, taskTypeAttribute) ?? '';

@@ -6,7 +6,9 @@ export const providerErrorOptions = z.strictObject({
   /** HTTP statuses worth a bounded retry; any other failure is permanent. */
   transientStatusCodes: z.array(z.number().int().min(100).max(599)).default([408, 429, 500, 502, 503, 504, 529]),
   /** Case-insensitive fragments of `error.type`, exception type or message that mean a transient failure. */
-  transientErrorPatterns: z.array(z.string().min(1)).default(['timeout', 'timed out', 'rate limit', 'overloaded', 'econnreset', 'econnrefused', 'etimedout', 'socket hang up', 'unavailable']),
+  transientErrorPatterns: z
+    .array(z.string().min(1))
+    .default(['timeout', 'timed out', 'rate limit', 'overloaded', 'econnreset', 'econnrefused', 'etimedout', 'socket hang up', 'unavailable', 'internal server error', 'bad gateway', 'too many requests']),
 });
 export type ProviderErrorOptions = z.input<typeof providerErrorOptions>;
 

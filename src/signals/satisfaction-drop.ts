@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { stdDev } from '../state/running-stats.js';
+import type { RunningStats } from '../state/running-stats.js';
 import { addToWindow, bucketAt, currentBucket, statsBetween } from '../state/time-window.js';
 import type { TurnView } from '../turns/turn-view.js';
 import type { FeedbackRecord, Signal, SignalContext, SignalDeps } from './signal.js';
@@ -21,6 +23,11 @@ export const satisfactionDropOptions = z
     dropRatio: z.number().positive().max(1).default(0.1),
     /** Scores each of the two weeks needs before any verdict. */
     minSamplesPerWeek: z.number().int().min(1).default(30),
+    /**
+     * The drop must also be this many standard errors (Welch) wide, so the
+     * noise of a few dozen thumbs up/down cannot pass for a 10% drop.
+     */
+    minZ: z.number().min(0).default(3),
     /** One "week": the comparison window (sliding, in `bucketMs` steps). */
     windowMs: z.number().int().positive().default(WEEK_MS),
     bucketMs: z.number().int().positive().default(HOUR_MS),
@@ -33,7 +40,7 @@ export const satisfactionDropOptions = z
 export type SatisfactionDropOptions = z.input<typeof satisfactionDropOptions>;
 
 const scoresSchema = z.array(z.tuple([z.number().int(), z.number().int().positive(), z.number(), z.number().min(0)]));
-const firedSchema = z.number();
+const timeSchema = z.number();
 
 const MAX_GROUPS = 10_000;
 
@@ -41,13 +48,16 @@ const MAX_GROUPS = 10_000;
  * `satisfaction_drop`: user satisfaction (feedback scores from span attributes,
  * span events or `recordFeedback`) down more than 10% week over week. A
  * population-level finding: it concerns all turns of the group, not the turn
- * whose score revealed it, so it is emitted with scope `population`.
+ * whose score revealed it, so it is emitted with scope `population`. No
+ * verdict before two whole weeks of history, and only for a drop that is
+ * also statistically clear (`minZ` standard errors).
  */
 export function createSatisfactionDropSignal(options: SatisfactionDropOptions, deps: SignalDeps): Signal {
   const config = satisfactionDropOptions.parse(options);
   const windowBuckets = Math.max(1, Math.ceil(config.windowMs / config.bucketMs));
   const scores = deps.state('scores', scoresSchema, MAX_GROUPS);
-  const fired = deps.state('fired', firedSchema, MAX_GROUPS);
+  const fired = deps.state('fired', timeSchema, MAX_GROUPS);
+  const since = deps.state('since', timeSchema, MAX_GROUPS);
 
   function record(feedback: FeedbackRecord, ctx: SignalContext): void {
     const { scoreMin, scoreMax } = config;
@@ -56,20 +66,26 @@ export function createSatisfactionDropSignal(options: SatisfactionDropOptions, d
       return;
     }
     const group = config.groupBy === 'agent' ? (feedback.agentName ?? '') : '';
+    const nowMs = deps.now();
+    const firstMs = since.get(group) ?? nowMs;
+    since.set(group, firstMs);
     const buckets = addToWindow(
       scores.get(group) ?? [],
-      bucketAt(deps.now(), config.bucketMs),
+      bucketAt(nowMs, config.bucketMs),
       (feedback.score - scoreMin) / (scoreMax - scoreMin),
       2 * windowBuckets,
     );
     scores.set(group, buckets);
-    const now = currentBucket(buckets, bucketAt(deps.now(), config.bucketMs));
+    const now = currentBucket(buckets, bucketAt(nowMs, config.bucketMs));
+    // Week over week needs two whole weeks of history: a "previous week" of a few hours is noise.
+    if (now - bucketAt(firstMs, config.bucketMs) < 2 * windowBuckets - 1) return;
     const week = statsBetween(buckets, now - windowBuckets, now);
     const previous = statsBetween(buckets, now - 2 * windowBuckets, now - windowBuckets);
     if (week.count < config.minSamplesPerWeek || previous.count < config.minSamplesPerWeek) return;
     if (!(week.mean < previous.mean * (1 - config.dropRatio))) return;
+    const standardError = Math.sqrt(variance(week) / week.count + variance(previous) / previous.count);
+    if (previous.mean - week.mean < config.minZ * standardError) return;
     const lastFired = fired.get(group);
-    const nowMs = deps.now();
     if (lastFired !== undefined && nowMs >= lastFired && nowMs - lastFired < config.rearmAfterMs) return;
     fired.set(group, nowMs);
     ctx.report({
@@ -114,6 +130,10 @@ function scoreOf(turn: TurnView, config: z.output<typeof satisfactionDropOptions
     if (score !== undefined) return score;
   }
   return undefined;
+}
+
+function variance(stats: RunningStats): number {
+  return stdDev(stats) ** 2;
 }
 
 function numberOf(value: unknown): number | undefined {

@@ -52,7 +52,7 @@ export type FindingScope = (typeof FINDING_SCOPES)[number];
  * per reason and subject, never as a failure.
  */
 export interface HealthNotice {
-  /** Closed set per signal, e.g. `no_content_captured`, `learned_non_deterministic`. */
+  /** Closed set per signal, e.g. `content_not_captured`, `learned_non_deterministic`. */
   readonly reason: string;
   /** What the notice is about, e.g. a tool name; part of the "once" key. */
   readonly subject?: string;

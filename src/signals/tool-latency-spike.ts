@@ -29,8 +29,9 @@ const baselineSchema = z.array(z.tuple([z.number().int(), z.number().int().posit
  * `tool_latency_spike`: a tool call much slower than the same tool's baseline
  * for the same service and agent over the last 7 days. The baseline is a
  * window of hourly buckets of (count, mean, M2), merged exactly; it is kept in
- * the state store, so a restart does not reset it. A spike enters its own
- * baseline clamped to the threshold, so it cannot raise the bar for the next one.
+ * the state store, so a restart does not reset it. Spikes stay out of the
+ * baseline; if latency shifts for good, the old buckets age out of the window
+ * and the new level is learned after a cold start (at most one window later).
  */
 export function createToolLatencySpikeSignal(options: ToolLatencySpikeOptions, deps: SignalDeps): Signal {
   const { thresholdSigma, windowMs, bucketMs, minSamples, scale, minExcessMs } = toolLatencySpikeOptions.parse(options);
@@ -48,13 +49,11 @@ export function createToolLatencySpikeSignal(options: ToolLatencySpikeOptions, d
       const now = currentBucket(buckets, at);
       const baseline = statsBetween(buckets, now - windowBuckets, now);
       const value = toValue(span.durationMs);
-      let learned = value;
       if (baseline.count >= minSamples) {
         const sigma = stdDev(baseline);
-        const limit = baseline.mean + thresholdSigma * sigma;
+        const limit = baseline.mean + predictionFactor(thresholdSigma, baseline.count) * sigma;
         const typicalMs = toMs(baseline.mean);
         if (value > limit && span.durationMs - typicalMs > minExcessMs) {
-          learned = limit;
           ctx.report({
             spanId: span.spanId,
             details: {
@@ -67,12 +66,26 @@ export function createToolLatencySpikeSignal(options: ToolLatencySpikeOptions, d
               scale,
             },
           });
+          return; // a spike stays out of its baseline, so it cannot raise the bar for the next one
         }
       }
-      baselines.set(key, addToWindow(buckets, at, learned, windowBuckets));
+      baselines.set(key, addToWindow(buckets, at, value, windowBuckets));
     },
     toString: () => `tool_latency_spike{thresholdSigma=${thresholdSigma},scale=${scale},minSamples=${minSamples}}`,
   };
+}
+
+/**
+ * `k` sigma widened for a baseline of `n` values, as a prediction interval
+ * is: Student's t quantile for n - 1 degrees of freedom at the tail of `k`
+ * (Cornish-Fisher expansion), times sqrt(1 + 1/n). A young baseline's sigma is
+ * uncertain; without this a 30-sample baseline pages several times too often.
+ * Tends to `k` as n grows (3.0 at n = 30 becomes about 3.33, at 1000 about 3.01).
+ */
+export function predictionFactor(k: number, n: number): number {
+  const df = Math.max(1, n - 1);
+  const t = k + (k ** 3 + k) / (4 * df) + (5 * k ** 5 + 16 * k ** 3 + 3 * k) / (96 * df ** 2);
+  return t * Math.sqrt(1 + 1 / n);
 }
 
 function round(value: number): number {

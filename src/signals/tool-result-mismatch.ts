@@ -61,7 +61,7 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
       const argsHash = hashAttribute(span, config.argsHashAttribute) ?? span.argsHash;
       const resultHash = hashAttribute(span, config.resultHashAttribute) ?? span.resultHash;
       if (argsHash === undefined || resultHash === undefined) {
-        ctx.health({ reason: 'no_content_captured', subject: tool, details: { 'gen_ai.tool.name': tool } });
+        ctx.health({ reason: 'content_not_captured', subject: tool, details: { 'gen_ai.tool.name': tool } });
         return;
       }
       const record: ToolRecord = { ...(tools.get(tool) ?? { compared: 0, differed: 0, learned: false, epoch: 0, lastArgs: argsHash }) };

@@ -12,31 +12,48 @@ export function bucketAt(nowMs: number, bucketMs: number): number {
 /**
  * Adds `value` to bucket `at` and drops buckets that left the window of
  * `windowBuckets`. A clock that went backwards lands in the newest bucket:
- * buckets never go back in time, and nothing is dropped for it.
+ * buckets never go back in time, and nothing is dropped for it. Within the
+ * newest bucket the array is updated in place; a new bucket makes a new array.
  */
-export function addToWindow(buckets: readonly StatsBucket[], at: number, value: number, windowBuckets: number): StatsBucket[] {
+export function addToWindow(buckets: StatsBucket[], at: number, value: number, windowBuckets: number): StatsBucket[] {
   const newest = buckets.at(-1);
   const index = newest === undefined ? at : Math.max(at, newest[0]);
-  const kept = buckets.filter(b => b[0] > index - windowBuckets);
-  const last = kept.at(-1);
-  if (last?.[0] === index) {
-    const stats = addValue(statsOf(last), value);
-    kept[kept.length - 1] = [index, stats.count, stats.mean, stats.m2];
-  } else {
-    kept.push([index, 1, value, 0]);
+  if (newest?.[0] === index) {
+    const stats = addValue(statsOf(newest), value);
+    buckets[buckets.length - 1] = [index, stats.count, stats.mean, stats.m2];
+    return buckets;
   }
+  const kept = buckets.filter(b => b[0] > index - windowBuckets);
+  kept.push([index, 1, value, 0]);
   return kept;
 }
 
+/**
+ * Merged statistics of the older buckets of a window, per bucket array and
+ * range: they only change when a new bucket starts (a new array), so a call
+ * merges the cached older part with the newest bucket instead of every bucket.
+ */
+const olderStats = new WeakMap<readonly StatsBucket[], Map<string, RunningStats>>();
+
 /** Exact merge of the buckets in `(fromExclusive, toInclusive]`. */
 export function statsBetween(buckets: readonly StatsBucket[], fromExclusive: number, toInclusive: number): RunningStats {
-  let total = EMPTY_STATS;
-  for (const bucket of buckets) {
-    if (bucket[0] > fromExclusive && bucket[0] <= toInclusive) total = mergeStats(total, statsOf(bucket));
+  const newest = buckets.at(-1);
+  const newestInRange = newest !== undefined && newest[0] > fromExclusive && newest[0] <= toInclusive;
+  const olderUpTo = newestInRange ? newest[0] - 1 : toInclusive;
+  const cache = olderStats.get(buckets) ?? new Map<string, RunningStats>();
+  olderStats.set(buckets, cache);
+  const key = `${fromExclusive}:${olderUpTo}`;
+  let older = cache.get(key);
+  if (older === undefined) {
+    older = EMPTY_STATS;
+    for (const bucket of buckets) {
+      if (bucket !== newest && bucket[0] > fromExclusive && bucket[0] <= olderUpTo) older = mergeStats(older, statsOf(bucket));
+    }
+    if (cache.size > 4) cache.clear();
+    cache.set(key, older);
   }
-  return total;
+  return newestInRange ? mergeStats(older, statsOf(newest)) : older;
 }
-
 /** The newest bucket index to count as "now": the clock's, or the newest bucket's if the clock went backwards. */
 export function currentBucket(buckets: readonly StatsBucket[], at: number): number {
   const newest = buckets.at(-1);

@@ -1,13 +1,12 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
-import { isFailed } from '../normalize/span-view.js';
+import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
 import type { SpanView } from '../normalize/span-view.js';
-import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_AGENT_VERSION, ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_OPERATION_NAME, TURN_ROOT_OPERATIONS } from '../semconv.js';
+import type { TurnStart } from '../normalize/adapter.js';
 import { TraceState, newNode } from './trace-state.js';
 import type { SpanNode } from './trace-state.js';
-import type { StepSummary, TurnView } from './turn-view.js';
+import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
 
 export interface AssemblerLimits {
   readonly maxTurnsInFlight: number;
@@ -45,6 +44,8 @@ export interface AssemblerHooks {
   forward(span: ReadableSpan): void;
   onEvicted(reason: EvictionReason): void;
   onInternalError(error: unknown): void;
+  /** Message content to keep on an LLM step's summary; only set when replay fixtures opt in to it. */
+  captureMessages?(span: ReadableSpan): readonly StepMessage[] | undefined;
 }
 
 /**
@@ -70,25 +71,34 @@ export class TurnAssembler {
     return this._states.size;
   }
 
-  /** Live spans: record the link so children can find their turn before it ends. */
-  spanStarted(traceId: string, spanId: string, parentId: string | undefined, attributes: Attributes): void {
-    const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
-    const isRoot = typeof operation === 'string' && TURN_ROOT_OPERATIONS.has(operation);
+  /**
+   * Live spans: record the link so children can find their turn before it
+   * ends. `turnStart` is set when the span's adapter says it opens a turn.
+   * Any agent span starts tracking its trace: some instrumentations name their
+   * turn root only after start, and an agent span that never ends (a library
+   * that leaks spans on errors) must keep its turn from looking complete.
+   */
+  spanStarted(traceId: string, spanId: string, parentId: string | undefined, turnStart: TurnStart | undefined, isAgentSpan: boolean): void {
     let state = this._states.get(traceId);
     if (!state) {
-      if (!isRoot) return;
+      if (!turnStart && !isAgentSpan) return;
       state = this._createState(traceId);
     }
     state.lastActivityMs = this._now();
     const node = this._addNode(state, spanId, parentId);
     if (!node) return;
-    if (isRoot) {
+    if (turnStart) {
       node.isTurnRoot = true;
       node.isAgentSpan = true;
-      node.agentName = stringAttr(attributes[ATTR_GEN_AI_AGENT_NAME]);
-      node.agentVersion = stringAttr(attributes[ATTR_GEN_AI_AGENT_VERSION]);
-      node.conversationId = stringAttr(attributes[ATTR_GEN_AI_CONVERSATION_ID]);
+      node.agentName = turnStart.agentName;
+      node.agentVersion = turnStart.agentVersion;
+      node.conversationId = turnStart.conversationId;
     }
+  }
+
+  /** True when `spanId` is a span of a trace being assembled (a new span under it is inside a turn). */
+  isTrackedSpan(traceId: string, spanId: string | undefined): boolean {
+    return spanId !== undefined && this._states.get(traceId)?.nodes.has(spanId) === true;
   }
 
   /** True when this trace is being assembled (non-agent spans of other traces can skip the work). */
@@ -124,7 +134,7 @@ export class TurnAssembler {
       if (isAgentSpan) this._hooks.onStraySpan(view, findings, 'truncated', undefined);
       return false;
     }
-    recordEnd(node, view, findings);
+    recordEnd(node, view, findings, view.role === 'llm_step' ? this._hooks.captureMessages?.(span) : undefined);
 
     const owner = state.ownerOf(node);
     if (!node.isTurnRoot && owner.kind === 'decided') {
@@ -296,7 +306,7 @@ export class TurnAssembler {
   }
 }
 
-function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void {
+function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[], messages: readonly StepMessage[] | undefined): void {
   node.ended = true;
   node.parentId = view.parentSpanId;
   node.isLocalRoot = view.isLocalRoot;
@@ -307,6 +317,7 @@ function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void
   node.conversationId ??= view.conversationId;
   if (findings.length > 0) node.findings = findings;
   if (view.role === 'llm_step' || view.role === 'tool_call') {
+    const failed = isFailed(view);
     node.step = {
       spanId: view.spanId,
       parentSpanId: view.parentSpanId,
@@ -314,16 +325,30 @@ function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[]): void
       name: view.name,
       startMs: view.startMs,
       endMs: view.endMs,
-      failed: isFailed(view),
+      failed,
       toolName: view.toolName,
       toolCallId: view.toolCallId,
       argsHash: view.argsHash,
+      resultHash: view.resultHash,
       outputTokens: view.outputTokens,
       plannedToolCalls: view.plannedToolCalls,
+      model: view.model,
+      temperature: view.temperature,
+      maxTokens: view.maxTokens,
+      region: view.region,
+      error: failed || isProviderFailureStatus(view.httpStatusCode) ? stepError(view) : undefined,
+      messages,
     };
   }
 }
 
-function stringAttr(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+function stepError(view: SpanView): StepSummary['error'] {
+  return {
+    status: view.status,
+    statusMessage: view.statusMessage,
+    errorType: view.errorType,
+    httpStatusCode: view.httpStatusCode,
+    exceptionType: view.exceptionType,
+    exceptionMessage: view.exceptionMessage,
+  };
 }

@@ -1,4 +1,20 @@
-import type { PlannedToolCall, SpanRole, SpanView } from '../normalize/span-view.js';
+import type { PlannedToolCall, SpanOutcome, SpanRole, SpanView } from '../normalize/span-view.js';
+
+/** How a failed step failed: what replay needs to re-run span-level signals. */
+export interface StepError {
+  readonly status: SpanOutcome;
+  readonly statusMessage: string | undefined;
+  readonly errorType: string | undefined;
+  readonly httpStatusCode: number | undefined;
+  readonly exceptionType: string | undefined;
+  readonly exceptionMessage: string | undefined;
+}
+
+/** One message of an LLM step, kept only when replay fixtures opt in to message content. */
+export interface StepMessage {
+  readonly role: string;
+  readonly content: string;
+}
 
 /** The compact record a turn keeps of one LLM step or tool call (never the span itself). */
 export interface StepSummary {
@@ -14,6 +30,16 @@ export interface StepSummary {
   readonly argsHash: string | undefined;
   readonly outputTokens: number | undefined;
   readonly plannedToolCalls: readonly PlannedToolCall[];
+  // What replay fixtures need; optional so summaries built elsewhere (tests, replay) may omit them.
+  readonly resultHash?: string | undefined;
+  readonly model?: string | undefined;
+  readonly temperature?: number | undefined;
+  readonly maxTokens?: number | undefined;
+  readonly region?: string | undefined;
+  /** Set when the step failed or carries a failure HTTP status. */
+  readonly error?: StepError | undefined;
+  /** Input and output messages of an LLM step, bounded; only when fixtures opt in to content. */
+  readonly messages?: readonly StepMessage[] | undefined;
 }
 
 /** What turn-level signals see when a turn is decided. */

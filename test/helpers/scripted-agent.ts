@@ -18,6 +18,11 @@ export type TurnStep =
         readonly toolCalls?: readonly ToolCallPlan[];
         readonly text?: string;
         readonly outputTokens?: number;
+        /** Request parameters recorded as `gen_ai.request.temperature` / `max_tokens`. */
+        readonly temperature?: number;
+        readonly maxTokens?: number;
+        /** Input messages recorded as `gen_ai.input.messages` (text parts). */
+        readonly input?: readonly { readonly role: string; readonly content: string }[];
         /** Record no token usage (as instrumentations that do not report it). */
         readonly noUsage?: boolean;
         readonly fail?: { readonly httpStatus?: number; readonly errorType?: string; readonly message?: string; readonly exceptionOnly?: boolean };
@@ -91,6 +96,11 @@ function llmStep(tracer: Tracer, parent: Context, llm: Extract<TurnStep, { llm: 
     },
     parent,
   );
+  if (llm.temperature !== undefined) span.setAttribute('gen_ai.request.temperature', llm.temperature);
+  if (llm.maxTokens !== undefined) span.setAttribute('gen_ai.request.max_tokens', llm.maxTokens);
+  if (llm.input) {
+    span.setAttribute('gen_ai.input.messages', JSON.stringify(llm.input.map(m => ({ role: m.role, parts: [{ type: 'text', content: m.content }] }))));
+  }
   if (llm.fail) {
     fail(span, llm.fail.message ?? 'provider failed', llm.fail.exceptionOnly);
     if (llm.fail.httpStatus !== undefined) span.setAttribute('http.response.status_code', llm.fail.httpStatus);

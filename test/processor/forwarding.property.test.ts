@@ -62,7 +62,7 @@ describe('forwarding invariant', () => {
       fc.asyncProperty(scenario, async ({ traces, options, flushAt, shutdownAt }) => {
         vi.useFakeTimers();
         const next = new RecordingProcessor();
-        const processor = new AgentTriageSpanProcessor({ next, ...options });
+        const processor = new AgentTriageSpanProcessor({ next, ...options, state: { persistence: false } });
         const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('prop');
 
         // Start every span parent-first; end them in a random order, roots included.

@@ -128,7 +128,7 @@ describe('invalid configuration fails at construction, naming the key', () => {
     { desc: 'a bad signal option value', options: { signals: { zero_tool_calls: { options: { maxConsecutiveStepsWithoutTools: 'two' } } } }, message: 'options.maxConsecutiveStepsWithoutTools' },
     { desc: 'a bad severity', options: { signals: { tool_error: { severity: 'medium' } } }, message: 'signals.tool_error.severity' },
     { desc: 'a missing next processor', options: { next: undefined }, message: 'options: next' },
-    { desc: 'a taxonomy rule to an unknown class', options: { taxonomy: { name: 't', fallback: 'x', classes: { x: { description: 'x', remediation: { surface: 'prompt', owner: 'o', decision: 'stop', path: 'p' } } }, rules: [{ signal: 'tool_error', class: 'y' }] } }, message: 'rules.0.class: unknown class "y"' },
+    { desc: 'a taxonomy rule to an unknown class', options: { taxonomy: { name: 't', fallback: 'x', classes: { x: { description: 'x', remediation: { surface: 'prompt', owner: 'o', decision: 'stop', path: 'p', handoffTarget: 'h', evidence: ['trace'], rollbackTrigger: 'r' } } }, rules: [{ signal: 'tool_error', class: 'y' }] } }, message: 'rules.0.class: unknown class "y"' },
   ])('$desc', ({ options, message }) => {
     const build = (): AgentTriageSpanProcessor => new AgentTriageSpanProcessor({ next, ...options } as never);
     expect(build).toThrow(ConfigError);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { predictionFactor } from '../../src/signals/tool-latency-spike.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { tempDir } from '../helpers/otlp-files.js';
@@ -58,9 +59,9 @@ describe('tool_latency_spike', () => {
   });
 
   it('stays quiet just under the threshold and fires just over it (linear scale)', () => {
-    // Baseline alternating 90/110: mean 100, sample sd = sqrt(100 * n / (n - 1)).
+    // Baseline alternating 90/110: mean 100, sample sd = sqrt(100 * n / (n - 1)); 3 sigma widened for n = 40.
     const values = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 90 : 110));
-    const sd = Math.sqrt((100 * 40) / 39);
+    const sd = Math.sqrt((100 * 40) / 39) * (predictionFactor(3, 40) / 3);
     const options = { signals: { tool_latency_spike: { options: { scale: 'linear', minExcessMs: 0 } } } };
     const atThreshold = createHarness(options);
     for (const ms of values) callTool(atThreshold, ms);
@@ -70,6 +71,15 @@ describe('tool_latency_spike', () => {
     for (const ms of values) callTool(above, ms);
     callTool(above, 100 + 3 * sd + 0.01);
     expect(spikes(above)).toHaveLength(1);
+  });
+
+  it.each([
+    [30, 3.333],
+    [100, 3.093],
+    [1000, 3.009],
+    [100_000, 3.0],
+  ])('widens 3 sigma for a baseline of %i values to %f (prediction interval)', (n, factor) => {
+    expect(predictionFactor(3, n)).toBeCloseTo(factor, 3);
   });
 
   it('keeps one baseline per agent and tool', () => {

@@ -99,8 +99,8 @@ describe('tool_result_mismatch', () => {
     call(h, { name: 'search', noContent: true });
     expect(mismatches(h)).toHaveLength(0);
     expect(h.healthNotices.map(n => [n.signal, n.reason, n.subject])).toEqual([
-      ['tool_result_mismatch', 'no_content_captured', 'lookup'],
-      ['tool_result_mismatch', 'no_content_captured', 'search'],
+      ['tool_result_mismatch', 'content_not_captured', 'lookup'],
+      ['tool_result_mismatch', 'content_not_captured', 'search'],
     ]);
   });
 

@@ -1,0 +1,35 @@
+import { ValueType } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
+import { CounterTable, publishCounter } from '../emit/counter-table.js';
+
+export const GATEWAY_METER_NAME = 'otel-agent-triage-gateway';
+
+const ATTR_ENCODING = 'agent_triage.gateway.encoding';
+const ATTR_REASON = 'agent_triage.reason';
+const ATTR_TARGET = 'agent_triage.gateway.target';
+const ATTR_OUTCOME = 'agent_triage.gateway.outcome';
+
+/**
+ * The gateway's own health, next to the processor's metrics (turns in flight
+ * and evictions come from there). Aggregated in maps, published by observable
+ * instruments, like the processor's.
+ */
+export class GatewayMetrics {
+  readonly received = new CounterTable([ATTR_ENCODING]);
+  readonly forwarded = new CounterTable([ATTR_TARGET, ATTR_OUTCOME]);
+  readonly rejectedRequests = new CounterTable([ATTR_REASON]);
+  readonly rejectedSpans = new CounterTable([ATTR_REASON]);
+
+  constructor(meterProvider: MeterProvider, queueSize: () => number) {
+    const meter = meterProvider.getMeter(GATEWAY_METER_NAME);
+    publishCounter(meter, 'agent_triage.gateway.spans.received', '{span}', 'Spans accepted from OTLP requests, by encoding.', this.received);
+    publishCounter(meter, 'agent_triage.gateway.spans.forwarded', '{span}', 'Spans handed to a target (otlp or file), by outcome (ok, failed).', this.forwarded);
+    publishCounter(meter, 'agent_triage.gateway.requests.rejected', '{request}', 'Refused OTLP requests, by reason.', this.rejectedRequests);
+    publishCounter(meter, 'agent_triage.gateway.spans.rejected', '{span}', 'Spans refused: invalid spans of a partial success, spans of refused requests when known.', this.rejectedSpans);
+    meter
+      .createObservableGauge('agent_triage.gateway.queue.size', { unit: '{span}', description: 'Spans accepted and not yet exported.', valueType: ValueType.INT })
+      .addCallback(result => {
+        result.observe(queueSize());
+      });
+  }
+}
