@@ -7,7 +7,9 @@ import { runFixed } from '../../src/cli/fixed-command.js';
 import { readLoopStateFile } from '../../src/cli/loop-state-file.js';
 import { runReport } from '../../src/cli/report-command.js';
 import { isoWeekLabel, isoWeekStart } from '../../src/report/iso-week.js';
+import { createHarness } from '../helpers/harness.js';
 import { writeFixtures, writeLoopState } from '../helpers/report-corpus.js';
+import { runTurn } from '../helpers/scripted-agent.js';
 import type { FixtureSpec } from '../helpers/report-corpus.js';
 
 function buffer(): { text: string; write(t: string): void } {
@@ -107,6 +109,29 @@ describe('agent-triage report', () => {
     expect(page).toContain('data-chart="failures-by-week"');
     expect(page).toContain('data-chart="time-to-fix"');
     expect(page).not.toMatch(/<script|\bsrc=|<link|@import|url\(/i); // nothing loaded, nothing run
+  });
+});
+
+describe('report on what the processor wrote', () => {
+  it('reads fixtures from the fixture writer and the loop state from the state file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'e2e-'));
+    const fixturesDir = join(root, 'fixtures');
+    const statePath = join(root, 'state.json');
+    const h = createHarness({ fixtures: { dir: fixturesDir }, state: { path: statePath }, loop: { fixAfterTurns: 1 } });
+    runTurn(h.tracer, { agentVersion: '1', steps: [{ llm: { fail: { httpStatus: 503 } } }] });
+    runTurn(h.tracer, { agentVersion: '1', steps: [{ llm: { toolCalls: [{ id: 'a', name: 'lookup' }] } }, { tool: { name: 'lookup', id: 'a', fail: 'boom' } }] });
+    runTurn(h.tracer, { agentVersion: '2', steps: [{ llm: { toolCalls: [{ id: 'a', name: 'lookup' }] } }, { tool: { name: 'lookup', id: 'a', fail: 'boom' } }] });
+    await h.processor.shutdown();
+    const [providerError, toolError] = [h.findings[0], h.findings[1]];
+
+    const out = buffer();
+    const err = buffer();
+    expect(runReport(fixturesDir, { state: statePath }, out, err)).toBe(0);
+    expect(err.text).toBe('');
+    expect(out.text).toContain('3 fixtures');
+    expect(out.text).toContain('Open fingerprints (1)'); // provider_error was fixed by version 2
+    expect(out.text.split('\n').find(l => l.includes(toolError?.fingerprint ?? '?'))).toMatch(/logic\s+tool_error\s+weather-agent\s+lookup/);
+    expect(out.text).not.toContain(providerError?.fingerprint ?? '?');
   });
 });
 
