@@ -74,3 +74,11 @@ export {
   ATTR_TRIAGE_HEALTH_FIELD,
   ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';
+export type { TriageLoop, LoopObservation } from './loop/triage-loop.js';
+export type { LoopOptions } from './loop/loop-options.js';
+export type { LoopEvent } from './loop/loop-events.js';
+export type { LoopStatePort } from './loop/loop-state-port.js';
+export type { LoopState, FingerprintRecord, FixRecord, RollbackCandidate, VersionStats } from './loop/loop-state.js';
+export type { WebhookAlertOptions } from './alerts/webhook-options.js';
+export type { AlertKind } from './alerts/alert.js';
+export { ATTR_TRIAGE_FIXED_BY } from './emit/attributes.js';

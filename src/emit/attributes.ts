@@ -65,3 +65,6 @@ export const ATTR_TRIAGE_HEALTH_CAUSE = 'agent_triage.health.cause';
 export const ATTR_TRIAGE_HEALTH_FIELD = 'agent_triage.health.field';
 /** The instrumentation convention that described the span (`genai`, `openinference`, `ai_sdk`, `openllmetry`, `none`). */
 export const ATTR_TRIAGE_CONVENTION = 'agent_triage.convention';
+
+/** Metric label of `agent_triage.loop.time_to_fix`: `auto` (a newer version ran clean) or `manual`. */
+export const ATTR_TRIAGE_FIXED_BY = 'agent_triage.fixed_by';

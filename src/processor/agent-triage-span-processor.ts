@@ -23,6 +23,9 @@ import type { StatePersistence } from '../state/state-snapshot.js';
 import { StateStore } from '../state/state-store.js';
 import { Classifier } from '../taxonomy/classifier.js';
 import { resolveTaxonomy } from '../taxonomy/taxonomy.js';
+import { createTriageLoop } from '../loop/create-loop.js';
+import { strayObservation, turnObservation } from '../loop/loop-observation.js';
+import type { TriageLoop } from '../loop/triage-loop.js';
 import { TurnAssembler } from '../turns/turn-assembler.js';
 import type { AssembledTurn } from '../turns/turn-assembler.js';
 import { feedbackSchema } from './feedback.js';
@@ -53,6 +56,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _stateTimer: NodeJS.Timeout | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
   readonly metrics: TriageMetrics;
+  /** Fix tracking, rollout regressions and alerts, fed with every decided turn. */
+  readonly loop: TriageLoop;
   /** Summaries of turns decided before their root ended, to put on that root when it arrives. */
   private readonly _evictedRoots = new Map<string, Attributes>();
   private _sweepTimer: NodeJS.Timeout | undefined;
@@ -109,6 +114,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           this.metrics.stateErrors.add([operation]);
         },
       },
+    });
+    this.loop = createTriageLoop(resolved, this._state, (reason, error) => {
+      this._internalError(reason, error);
     });
     const signals = [...buildSignals(resolved.signals ?? {}, id => this._depsFor(id)), ...resolved.customSignals];
     this._engine = new SignalEngine(signals, {
@@ -236,7 +244,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('flush', () => {
       this._assembler.flushHeld();
     });
-    await Promise.all([this._fixtures?.flush(), this._state.flush()]);
+    this.loop.saveState(); // into the store, before the store saves
+    await Promise.all([this._fixtures?.flush(), this._state.flush(), this.loop.forceFlush()]);
     await this._next.forceFlush();
   }
 
@@ -251,7 +260,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     this._guard('shutdown', () => {
       this._assembler.evictAll('shutdown');
     });
-    await Promise.all([this._fixtures?.flush(), this._state.flush()]);
+    this.loop.saveState();
+    await Promise.all([this._fixtures?.flush(), this._state.flush(), this.loop.shutdown()]);
     await this._next.shutdown();
   }
 
@@ -304,6 +314,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const raw = supersede(turn.spanFindings, this._engine.evaluateTurn(turn));
       const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
       this._publish(all);
+      this.loop.turnDecided(turnObservation(turn, root, all));
       const findings = all.filter(f => f.scope === 'turn');
       const population = all.filter(f => f.scope === 'population');
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
@@ -347,7 +358,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   ): void {
     if (reason === 'late') this.metrics.lateSpans.add([]);
     const agent = view.agentName ?? turn?.agentName;
-    this._publish(raw.map(r => this._classify(r, view.traceId, turn?.rootSpanId, agent, true)));
+    const findings = raw.map(r => this._classify(r, view.traceId, turn?.rootSpanId, agent, true));
+    this._publish(findings);
+    if (findings.length > 0) this.loop.findingsOutsideTurn(strayObservation(view, agent, findings));
   }
 
   private _classify(

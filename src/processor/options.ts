@@ -4,6 +4,10 @@ import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
 import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
 import type { FixtureOptions } from '../fixtures/fixture-options.js';
+import { webhookOptionsSchema } from '../alerts/webhook-options.js';
+import type { WebhookAlertOptions } from '../alerts/webhook-options.js';
+import { loopOptionsSchema } from '../loop/loop-options.js';
+import type { LoopOptions } from '../loop/loop-options.js';
 import type { HealthNotice, SignalName } from '../signals/signal.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
@@ -36,6 +40,10 @@ export interface AgentTriageSpanProcessorOptions {
   idempotentTools?: string[];
   /** Write a replay fixture (and handoff packet) per failure into `fixtures.dir`; off when absent. */
   fixtures?: FixtureOptions;
+  /** Fix tracking (loop latency) and rollout regressions; see the README's "Triage loop" section. */
+  loop?: LoopOptions;
+  /** Post hard failures, regressions and rollback candidates to a webhook (Slack-compatible by default). */
+  alerts?: WebhookAlertOptions;
   /** Traces with agent turns being assembled at once; past it the oldest is decided on what it has. The default value is 5000. */
   maxTurnsInFlight?: number;
   /** Spans remembered per trace; past it the turn is marked incomplete. The default value is 1000. */
@@ -115,6 +123,8 @@ export const optionsSchema = z.strictObject({
   onFailure: z.custom<(finding: Finding) => void>(isFunction, 'expected a function').optional(),
   idempotentTools: z.array(z.string().min(1)).default([]),
   fixtures: fixtureOptionsSchema.optional(),
+  loop: loopOptionsSchema.optional(),
+  alerts: webhookOptionsSchema.optional(),
   maxTurnsInFlight: positiveInt.default(5000),
   maxSpansPerTurn: positiveInt.default(1000),
   rootGraceMs: durationMs.default(1000),

@@ -46,6 +46,8 @@ export type TurnStep =
 
 export interface TurnScript {
   readonly agent?: string;
+  /** `gen_ai.agent.version` on the root. */
+  readonly agentVersion?: string;
   readonly steps: readonly TurnStep[];
   /** Omit the invoke_agent root: the steps hang under a plain local root span. */
   readonly plainRoot?: boolean;
@@ -69,7 +71,12 @@ export function runTurn(tracer: Tracer, script: TurnScript): TurnIds {
     ? tracer.startSpan('POST /chat', { kind: SpanKind.SERVER })
     : tracer.startSpan(`invoke_agent ${agent}`, {
         kind: SpanKind.INTERNAL,
-        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent, 'gen_ai.provider.name': 'openai' },
+        attributes: {
+          'gen_ai.operation.name': 'invoke_agent',
+          'gen_ai.agent.name': agent,
+          'gen_ai.provider.name': 'openai',
+          ...(script.agentVersion !== undefined && { 'gen_ai.agent.version': script.agentVersion }),
+        },
       });
   const parent = trace.setSpan(context.active(), root);
   const stepSpanIds = script.steps.map(step => ('llm' in step ? llmStep(tracer, parent, step.llm) : toolStep(tracer, parent, step.tool)));
