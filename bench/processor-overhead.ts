@@ -12,7 +12,8 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { AgentTriageSpanProcessor } from '../src/index.js';
+// The built package, as users run it (tsx's transform adds per-closure overhead to src/).
+import { AgentTriageSpanProcessor } from '../dist/index.js';
 
 /** Discards spans: we measure the span path, not an exporter. */
 class DiscardExporter implements SpanExporter {
