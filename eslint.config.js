@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // Both SDK lines ship @opentelemetry/sdk-trace with the same exports; these two exist only on 2.x.
-    files: ['src/**', 'test/**'],
+    files: ['src/**', 'test/**', 'examples/demo/**'],
     rules: {
       'no-restricted-imports': [
         'error',
