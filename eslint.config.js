@@ -21,6 +21,21 @@ export default tseslint.config(
     },
   },
   {
+    // Both SDK lines ship @opentelemetry/sdk-trace with the same exports; these two exist only on 2.x.
+    files: ['src/**', 'test/**', 'examples/demo/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@opentelemetry/sdk-trace-base', message: 'Not on the 3.x SDK line: import from @opentelemetry/sdk-trace.' },
+            { name: '@opentelemetry/sdk-trace-node', message: 'Not on the 3.x SDK line: use TracerProvider from @opentelemetry/sdk-trace with AsyncLocalStorageContextManager from @opentelemetry/context-async-hooks.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'examples/**', 'src/cli/**'],
     rules: { 'no-console': 'off' },
   },

@@ -6,12 +6,13 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { AgentTriageSpanProcessor } from '../../src/index.js';
 import type { Finding } from '../../src/index.js';
 import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
@@ -30,15 +31,17 @@ async function main(): Promise<void> {
   });
   const findings: Finding[] = [];
   const triage = new AgentTriageSpanProcessor({
-    next: new BatchSpanProcessor(new OTLPTraceExporter()),
+    next: new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }),
     meterProvider,
     onFinding: finding => findings.push(finding),
     // Baselines persist to .agent-triage/state.json by default; the demo starts
     // fresh each run so its output is the same every time.
     state: { persistence: false },
   });
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [triage] });
-  provider.register();
+  // TracerProvider and explicit registration exist on both SDK lines (3.x has no NodeTracerProvider).
+  const provider = new TracerProvider({ resource, spanProcessors: [triage] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
 
   for (const scenario of SCENARIOS) {
     const before = findings.length;

@@ -1,5 +1,5 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Finding } from '../engine/finding.js';
 import {
   ATTR_TRIAGE_ACTION,

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ExportTarget } from './export-targets.js';
 
 /** Exports running at once per target: below the OTLP exporter's own concurrency limit, which fails the excess. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { GatewayConfig } from './gateway-config.js';
 import { JsonlFile } from './jsonl-file.js';
 

@@ -1,7 +1,7 @@
 import type { Attributes, Link, SpanContext } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { OtlpAnyValue, OtlpKeyValue, OtlpResourceSpans, OtlpSpan } from '../otlp/otlp-json-schema.js';
 
 type OtlpScopeSpans = NonNullable<OtlpResourceSpans['scopeSpans']>[number];

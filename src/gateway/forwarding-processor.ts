@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { enrichSpan } from '../emit/span-enrichment.js';
 import type { BatchingSink } from './batching-sink.js';
 import type { DecodedSpan } from './trace-request.js';

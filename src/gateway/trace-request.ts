@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { describeZodError } from '../config/config-error.js';
 import { otlpResourceSpansSchema, otlpScopeSchema, otlpSpanSchema } from '../otlp/otlp-json-schema.js';

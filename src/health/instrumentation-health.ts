@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import type { TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { TimedEvent } from '@opentelemetry/sdk-trace';
 import type { CounterTable } from '../emit/counter-table.js';
 import {
   ATTR_TRIAGE_CONVENTION,

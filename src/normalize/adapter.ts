@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { AttributeReader } from './attribute-reader.js';
 import type { ConventionId, FinishReason, PlannedToolCall, SpanRole } from './span-view.js';
 

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ConventionAdapter } from './adapter.js';
 import { aiSdkAdapter } from './ai-sdk-adapter.js';
 import { genAiAdapter } from './genai-adapter.js';

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';

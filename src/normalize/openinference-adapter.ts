@@ -1,5 +1,5 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
 import { MAX_PARSED_JSON_CHARS } from './attribute-reader.js';

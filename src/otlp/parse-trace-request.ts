@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describeZodError } from '../config/config-error.js';
 import { exportTraceServiceRequestSchema } from './otlp-json-schema.js';
 import { readableSpansFromRequest } from './otlp-to-readable-span.js';

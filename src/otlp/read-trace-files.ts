@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { looksLikeTraceRequest } from './otlp-json-schema.js';
 import { spansFromTraceRequest } from './parse-trace-request.js';
 

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
 import type { Attributes, Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';

@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import type { Finding } from '../engine/finding.js';
 import { fixtureOptionsSchema } from '../fixtures/fixture-options.js';
@@ -17,7 +17,7 @@ import type { ConfiguredSignal } from '../signals/registry.js';
 import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
 
 export interface AgentTriageSpanProcessorOptions {
-  /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor(new OTLPTraceExporter())`. */
+  /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })`. */
   next: SpanProcessor;
   /** Where the failure metrics go. The default is a no-op meter. */
   meterProvider?: MeterProvider;

@@ -1,4 +1,4 @@
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { hrTimeToMs } from '../normalize/normalize-span.js';
 import { AgentTriageSpanProcessor } from '../processor/agent-triage-span-processor.js';
 import type { AgentTriageSpanProcessorOptions } from '../processor/options.js';

@@ -1,5 +1,5 @@
 import type { RawFinding } from '../engine/finding.js';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
 import type { StepSummary } from './turn-view.js';
 

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
 import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';

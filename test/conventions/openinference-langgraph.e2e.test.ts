@@ -7,7 +7,7 @@ import { tool } from '@langchain/core/tools';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { MemorySaver } from '@langchain/langgraph';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EXPECTED_FINDINGS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
@@ -94,7 +94,7 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
     enableAsyncContext();
     h = createHarness();
     // The instrumentation patches LangChain's callback manager once per process; spans go to our provider.
-    const provider = new BasicTracerProvider({ spanProcessors: [h.processor] });
+    const provider = new TracerProvider({ spanProcessors: [h.processor] });
     new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(callbackManager);
   });
   beforeEach(() => {

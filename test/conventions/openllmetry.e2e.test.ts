@@ -1,5 +1,5 @@
 import * as traceloop from '@traceloop/node-server-sdk';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIOS, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';

@@ -1,5 +1,5 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentTriageSpanProcessor } from '../../src/index.js';
 import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
@@ -16,10 +16,10 @@ describe('export through the real OTLP/HTTP exporter', () => {
   it('delivers every span once, with the findings on the failing span and the turn root', async () => {
     receiver = await startOtlpReceiver();
     const processor = new AgentTriageSpanProcessor({
-      next: new BatchSpanProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` })),
+      next: new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }) }),
       state: { persistence: false },
     });
-    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const provider = new TracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('export-test');
     const healthy = runTurn(tracer, HEALTHY_TURN);
     const failed = runTurn(tracer, {

@@ -2,8 +2,8 @@ import { Metadata } from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,8 +34,8 @@ describe('gateway forwarding', () => {
     receiver = await startOtlpReceiver();
     gateway = await startTestGateway({ forward: { endpoint: `${receiver.url}/v1/traces` }, grpc: { listen: '127.0.0.1:0' } });
     // Small batches, so a turn's spans reach the gateway in several requests.
-    const provider = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(exporter(gateway), { maxExportBatchSize: 2, scheduledDelayMillis: 1 })],
+    const provider = new TracerProvider({
+      spanProcessors: [new BatchSpanProcessor({ exporter: exporter(gateway), maxExportBatchSize: 2, scheduledDelayMillis: 1 })],
     });
     const tracer = provider.getTracer('sender');
     const healthy = runTurn(tracer, HEALTHY_TURN);

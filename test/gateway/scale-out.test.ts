@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { recordSpans, tempDir, toOtlpJson } from '../helpers/otlp-files.js';
 import { HEALTHY_TURN, runTurn } from '../helpers/scripted-agent.js';

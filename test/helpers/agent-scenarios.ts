@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_ADAPTERS } from '../../src/normalize/adapters.js';
 import { normalizeSpan } from '../../src/normalize/normalize-span.js';
 import type { SpanView } from '../../src/normalize/span-view.js';

@@ -1,7 +1,7 @@
 import { Gateway, resolveGatewayConfig } from '../../src/gateway/index.js';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
 import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { tempDir } from './otlp-files.js';
 import type { ReceivedRequest } from './otlp-receiver.js';
 

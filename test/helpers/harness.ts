@@ -1,5 +1,5 @@
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Tracer } from '@opentelemetry/api';
@@ -41,14 +41,14 @@ export function createHarness(options: Partial<AgentTriageSpanProcessorOptions> 
   const findings: Finding[] = [];
   const healthNotices: HealthNoticeRecord[] = [];
   const processor = new AgentTriageSpanProcessor({
-    next: new SimpleSpanProcessor(exporter),
+    next: new SimpleSpanProcessor({ exporter }),
     meterProvider: new MeterProvider({ readers: [reader] }),
     onFinding: finding => findings.push(finding),
     onHealthNotice: notice => healthNotices.push(notice),
     state: { persistence: false },
     ...options,
   });
-  const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test-agent');
+  const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test-agent');
   return {
     tracer,
     processor,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -90,12 +90,12 @@ describe('fix tracking through the processor', () => {
   it("reads the version from the resource's service.version when the span has none", () => {
     const events: LoopEvent[] = [];
     const processor = new AgentTriageSpanProcessor({
-      next: new SimpleSpanProcessor(new InMemorySpanExporter()),
+      next: new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() }),
       state: { persistence: false },
       loop: { fixAfterTurns: 1, onEvent: e => events.push(e) },
     });
     const tracerOf = (version: string) =>
-      new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.version': version }), spanProcessors: [processor] }).getTracer('t');
+      new TracerProvider({ resource: resourceFromAttributes({ 'service.version': version }), spanProcessors: [processor] }).getTracer('t');
     runTurn(tracerOf('2026.11.1'), failing());
     runTurn(tracerOf('2026.11.2'), healthy());
     expect(events).toMatchObject([{ type: 'fixed', record: { fixedInVersion: '2026.11.2' } }]);

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ADAPTERS, adapterFor } from '../../src/normalize/adapters.js';
 import { hashValue } from '../../src/normalize/content-hash.js';
@@ -12,7 +12,7 @@ import type { SpanView } from '../../src/normalize/span-view.js';
 // (abridged), to pin down adapter choice and parsing edge cases.
 
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 
 function recorded(name: string, attributes: Attributes, scope = 'recorded'): ReadableSpan {
   exporter.reset();

@@ -1,7 +1,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span as ApiSpan } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AgentTriageSpanProcessor } from '../../src/index.js';
@@ -63,7 +63,7 @@ describe('forwarding invariant', () => {
         vi.useFakeTimers();
         const next = new RecordingProcessor();
         const processor = new AgentTriageSpanProcessor({ next, ...options, state: { persistence: false } });
-        const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('prop');
+        const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('prop');
 
         // Start every span parent-first; end them in a random order, roots included.
         const started: { span: ApiSpan; endKey: number; advanceMs: number }[] = [];

@@ -1,6 +1,6 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { AgentTriageSpanProcessor, ConfigError } from '../../src/index.js';
 import type { Signal } from '../../src/index.js';
 import { createHarness, failureEvents, sumWhere } from '../helpers/harness.js';
@@ -65,7 +65,7 @@ describe('metrics', () => {
 describe('never harming the host', () => {
   it('does not throw when the next processor throws, and still hands every span to it', () => {
     const exporter = new InMemorySpanExporter();
-    const inner = new SimpleSpanProcessor(exporter);
+    const inner = new SimpleSpanProcessor({ exporter });
     let calls = 0;
     const next = Object.assign(Object.create(inner) as SimpleSpanProcessor, {
       onEnd(span: Parameters<SimpleSpanProcessor['onEnd']>[0]) {
@@ -119,7 +119,7 @@ describe('never harming the host', () => {
 });
 
 describe('invalid configuration fails at construction, naming the key', () => {
-  const next = new SimpleSpanProcessor(new InMemorySpanExporter());
+  const next = new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() });
   it.each([
     { desc: 'a negative limit', options: { maxTurnsInFlight: -1 }, message: 'options: maxTurnsInFlight' },
     { desc: 'an unknown option', options: { maxTurns: 5 }, message: 'options: maxTurns: unknown key' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimpleSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { AgentTriageSpanProcessor, ConfigError } from '../../src/index.js';
 import { createHarness } from '../helpers/harness.js';
 import { runTurn } from '../helpers/scripted-agent.js';
@@ -19,7 +19,7 @@ describe('provider_error: transient or permanent', () => {
 });
 
 describe('configuration of the stateful signals', () => {
-  const next = () => new SimpleSpanProcessor(new InMemorySpanExporter());
+  const next = () => new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() });
   it.each([
     { options: { signals: { satisfaction_drop: { options: { scoreMin: 1, scoreMax: 1 } } } }, message: /satisfaction_drop.*scoreMax/ },
     { options: { signals: { tool_latency_spike: { options: { scale: 'cubic' } } } }, message: /tool_latency_spike.*options\.scale/ },
