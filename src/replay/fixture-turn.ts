@@ -1,7 +1,7 @@
 import type { Fixture, FixtureStepError, ReplayStep } from '../fixtures/fixture-schema.js';
 import type { SpanView } from '../normalize/span-view.js';
 import type { StepSummary, TurnView } from '../turns/turn-view.js';
-import { isFailed } from '../normalize/span-view.js';
+import { stepSummaryOf } from '../turns/step-summary.js';
 
 /**
  * Rebuilds, from a fixture, the views the signals saw: one span view per
@@ -48,34 +48,7 @@ function viewOf(fixture: Fixture, step: ReplayStep): SpanView {
 }
 
 function stepOf(fixture: Fixture, step: ReplayStep): StepSummary {
-  const view = viewOf(fixture, step);
-  return {
-    spanId: view.spanId,
-    parentSpanId: view.parentSpanId,
-    role: step.role,
-    name: view.name,
-    startMs: view.startMs,
-    endMs: view.endMs,
-    failed: isFailed(view),
-    toolName: view.toolName,
-    toolCallId: view.toolCallId,
-    argsHash: view.argsHash,
-    resultHash: view.resultHash,
-    outputTokens: view.outputTokens,
-    plannedToolCalls: view.plannedToolCalls,
-    model: view.model,
-    region: fixture.context_env.region ?? undefined,
-    error: step.error
-      ? {
-          status: view.status,
-          statusMessage: view.statusMessage,
-          errorType: view.errorType,
-          httpStatusCode: view.httpStatusCode,
-          exceptionType: view.exceptionType,
-          exceptionMessage: view.exceptionMessage,
-        }
-      : undefined,
-  };
+  return { ...stepSummaryOf(viewOf(fixture, step), step.role), region: fixture.context_env.region ?? undefined };
 }
 
 function emptyView(fixture: Fixture, spanId: string, name: string, startMs: number, endMs: number, error: FixtureStepError | null): SpanView {

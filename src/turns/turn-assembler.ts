@@ -1,12 +1,12 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
-import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
 import type { SpanView } from '../normalize/span-view.js';
 import type { TurnStart } from '../normalize/adapter.js';
 import { TraceState, newNode } from './trace-state.js';
 import type { SpanNode } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
+import { stepSummaryOf } from './step-summary.js';
 
 export interface AssemblerLimits {
   readonly maxTurnsInFlight: number;
@@ -316,39 +316,5 @@ function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[], messa
   node.agentVersion ??= view.agentVersion;
   node.conversationId ??= view.conversationId;
   if (findings.length > 0) node.findings = findings;
-  if (view.role === 'llm_step' || view.role === 'tool_call') {
-    const failed = isFailed(view);
-    node.step = {
-      spanId: view.spanId,
-      parentSpanId: view.parentSpanId,
-      role: view.role,
-      name: view.name,
-      startMs: view.startMs,
-      endMs: view.endMs,
-      failed,
-      toolName: view.toolName,
-      toolCallId: view.toolCallId,
-      argsHash: view.argsHash,
-      resultHash: view.resultHash,
-      outputTokens: view.outputTokens,
-      plannedToolCalls: view.plannedToolCalls,
-      model: view.model,
-      temperature: view.temperature,
-      maxTokens: view.maxTokens,
-      region: view.region,
-      error: failed || isProviderFailureStatus(view.httpStatusCode) ? stepError(view) : undefined,
-      messages,
-    };
-  }
-}
-
-function stepError(view: SpanView): StepSummary['error'] {
-  return {
-    status: view.status,
-    statusMessage: view.statusMessage,
-    errorType: view.errorType,
-    httpStatusCode: view.httpStatusCode,
-    exceptionType: view.exceptionType,
-    exceptionMessage: view.exceptionMessage,
-  };
+  if (view.role === 'llm_step' || view.role === 'tool_call') node.step = stepSummaryOf(view, view.role, messages);
 }
