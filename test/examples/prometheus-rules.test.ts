@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -40,9 +40,10 @@ describe('examples/prometheus alert rules', () => {
     for (const label of labels) expect(text, label).toContain(`${label}="`);
   });
 
-  it('pass their promtool unit tests', async () => {
-    const promtool = await run('promtool', ['--version']).catch(() => undefined);
-    expect(promtool, 'promtool is missing: apt-get install prometheus (.ci/run does)').toBeDefined();
+  // Debian's promtool (installed by .ci/run). Without it the test is skipped locally and fails in CI.
+  const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
+  it.skipIf(promtoolMissing && process.env['CI'] === undefined)('pass their promtool unit tests', async () => {
+    expect(promtoolMissing, 'promtool is missing: apt-get install prometheus (.ci/run does)').toBe(false);
     const { stdout } = await run('promtool', ['test', 'rules', 'agent-triage-rules.test.yml'], { cwd: DIR });
     expect(stdout).toContain('SUCCESS');
   });
