@@ -1,14 +1,7 @@
-import type { PlannedToolCall, SpanOutcome, SpanRole, SpanView } from '../normalize/span-view.js';
+import type { PlannedToolCall, SpanRole, SpanView } from '../normalize/span-view.js';
 
-/** How a failed step failed: what replay needs to re-run span-level signals. */
-export interface StepError {
-  readonly status: SpanOutcome;
-  readonly statusMessage: string | undefined;
-  readonly errorType: string | undefined;
-  readonly httpStatusCode: number | undefined;
-  readonly exceptionType: string | undefined;
-  readonly exceptionMessage: string | undefined;
-}
+/** How a failed step failed: the view's failure fields, what replay needs to re-run span-level signals. */
+export type StepError = Pick<SpanView, 'status' | 'statusMessage' | 'errorType' | 'httpStatusCode' | 'exceptionType' | 'exceptionMessage'>;
 
 /** One message of an LLM step, kept only when replay fixtures opt in to message content. */
 export interface StepMessage {
