@@ -79,6 +79,19 @@ function sortedUnique(values: readonly string[]): string {
   return [...new Set(values)].sort().join(',');
 }
 
+/** What enrichment wrote on a span copy, all of it since the original (the gateway forwards the original bytes plus this). */
+export interface Written {
+  readonly events: readonly TimedEvent[];
+  readonly attributes: Attributes;
+}
+
+const WRITTEN = Symbol('agent-triage.written');
+
+/** Everything {@link enrichSpan} wrote on this copy and the copies it was made from; undefined for an untouched span. */
+export function writtenOn(span: ReadableSpan): Written | undefined {
+  return (span as { [WRITTEN]?: Written })[WRITTEN];
+}
+
 /**
  * A copy of an ended span with extra events and attributes. The original is
  * never mutated (it is immutable after end); the copy delegates everything
@@ -86,8 +99,13 @@ function sortedUnique(values: readonly string[]): string {
  */
 export function enrichSpan(span: ReadableSpan, events: readonly TimedEvent[], attributes: Attributes = {}): ReadableSpan {
   if (events.length === 0 && Object.keys(attributes).length === 0) return span;
+  const before = writtenOn(span);
+  const written: Written = before
+    ? { events: [...before.events, ...events], attributes: { ...before.attributes, ...attributes } }
+    : { events, attributes };
   return Object.create(span, {
     attributes: { value: Object.freeze({ ...span.attributes, ...attributes }), enumerable: true },
     events: { value: [...span.events, ...events], enumerable: true },
+    [WRITTEN]: { value: written },
   }) as ReadableSpan;
 }

@@ -29,6 +29,7 @@ export class TriageMetrics {
   readonly turns = new CounterTable([ATTR_GEN_AI_AGENT_NAME, ATTR_TRIAGE_TURN_OUTCOME]);
   readonly signalErrors = new CounterTable([ATTR_TRIAGE_SIGNAL]);
   readonly malformed = new CounterTable([ATTR_TRIAGE_ATTRIBUTE]);
+  readonly contentLimited = new CounterTable([ATTR_TRIAGE_ATTRIBUTE]);
   readonly evicted = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly lateSpans = new CounterTable([]);
   readonly internalErrors = new CounterTable([ATTR_TRIAGE_REASON]);
@@ -47,7 +48,14 @@ export class TriageMetrics {
     publishCounter(meter, 'agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
     publishCounter(meter, 'agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
     publishCounter(meter, 'agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
-    publishCounter(meter, 'agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable, too large).', this.malformed);
+    publishCounter(meter, 'agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable).', this.malformed);
+    publishCounter(
+      meter,
+      'agent_triage.attributes.limited',
+      '{attribute}',
+      'Content attributes over maxContentChars: judged on a bounded sample (digests) or skimmed (planned calls), never read whole.',
+      this.contentLimited,
+    );
     publishCounter(meter, 'agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);
     publishCounter(meter, 'agent_triage.spans.late', '{span}', 'Agent spans that ended after their turn was decided.', this.lateSpans);
     publishCounter(

@@ -14,6 +14,14 @@ export interface SignalEngineHooks {
 /** Distinct (signal, reason, subject) health notices remembered to report each once. */
 const MAX_HEALTH_KEYS = 10_000;
 
+const NO_FINDINGS: readonly RawFinding[] = Object.freeze([]);
+
+/** A signal with the one context it reports through, made once: evaluating a span allocates nothing when nothing is found. */
+interface Runner {
+  readonly configured: ConfiguredSignal;
+  readonly ctx: SignalContext;
+}
+
 /**
  * Runs every signal, isolating each: a signal that throws is counted through
  * `onSignalError`, its partial reports are kept, and the others still run.
@@ -22,43 +30,61 @@ export class SignalEngine {
   private readonly _signals: readonly ConfiguredSignal[];
   private readonly _hooks: SignalEngineHooks;
   private readonly _healthSeen = new Set<string>();
+  private readonly _spanRunners: readonly Runner[];
+  private readonly _turnRunners: readonly Runner[];
+  private readonly _feedbackRunners: readonly Runner[];
+  /** Where the evaluation under way collects its findings; undefined until the first report. */
+  private _found: RawFinding[] | undefined;
 
   constructor(signals: readonly ConfiguredSignal[], hooks: SignalEngineHooks) {
     this._signals = signals;
     this._hooks = hooks;
+    const runners = signals.map(configured => ({ configured, ctx: this._contextFor(configured) }));
+    this._spanRunners = runners.filter(r => r.configured.signal.onSpan !== undefined);
+    this._turnRunners = runners.filter(r => r.configured.signal.onTurn !== undefined);
+    this._feedbackRunners = runners.filter(r => r.configured.signal.onFeedback !== undefined);
   }
 
   get signalIds(): SignalName[] {
     return this._signals.map(s => s.signal.id);
   }
 
-  evaluateSpan(span: SpanView): RawFinding[] {
-    return this._evaluate(signal => (signal.onSpan ? ctx => signal.onSpan?.(span, ctx) : undefined));
+  /** Findings of one span; a shared empty array when there are none (do not mutate). */
+  evaluateSpan(span: SpanView): readonly RawFinding[] {
+    return this._evaluate(this._spanRunners, (signal, ctx) => signal.onSpan?.(span, ctx));
   }
 
-  evaluateTurn(turn: TurnView): RawFinding[] {
-    return this._evaluate(signal => (signal.onTurn ? ctx => signal.onTurn?.(turn, ctx) : undefined));
+  evaluateTurn(turn: TurnView): readonly RawFinding[] {
+    return this._evaluate(this._turnRunners, (signal, ctx) => signal.onTurn?.(turn, ctx));
   }
 
-  evaluateFeedback(feedback: FeedbackRecord): RawFinding[] {
-    return this._evaluate(signal => (signal.onFeedback ? ctx => signal.onFeedback?.(feedback, ctx) : undefined));
+  evaluateFeedback(feedback: FeedbackRecord): readonly RawFinding[] {
+    return this._evaluate(this._feedbackRunners, (signal, ctx) => signal.onFeedback?.(feedback, ctx));
   }
 
-  /** Runs, for each signal, the body `select` returns for it (none: the signal does not take part). */
-  private _evaluate(select: (signal: Signal) => ((ctx: SignalContext) => void) | undefined): RawFinding[] {
-    const findings: RawFinding[] = [];
-    for (const configured of this._signals) {
-      const body = select(configured.signal);
-      if (body) this._run(configured, findings, body);
+  private _evaluate(runners: readonly Runner[], call: (signal: Signal, ctx: SignalContext) => void): readonly RawFinding[] {
+    this._found = undefined;
+    for (const runner of runners) {
+      try {
+        call(runner.configured.signal, runner.ctx);
+      } catch (error) {
+        this._failed(runner, error);
+      }
     }
-    return findings;
+    return this._take();
   }
 
-  private _run(configured: ConfiguredSignal, into: RawFinding[], body: (ctx: SignalContext) => void): void {
+  private _take(): readonly RawFinding[] {
+    const found = this._found;
+    this._found = undefined;
+    return found ?? NO_FINDINGS;
+  }
+
+  private _contextFor(configured: ConfiguredSignal): SignalContext {
     const { signal, severity, action } = configured;
-    const ctx: SignalContext = {
-      report(report: SignalReport) {
-        into.push({
+    return {
+      report: (report: SignalReport) => {
+        (this._found ??= []).push({
           signal: signal.id,
           severity: report.severity ?? severity,
           action,
@@ -71,12 +97,12 @@ export class SignalEngine {
         this._health(signal.id, notice);
       },
     };
-    try {
-      body(ctx);
-    } catch (error) {
-      diag.debug(`agent-triage: signal ${signal.toString()} threw`, error);
-      this._hooks.onSignalError(signal.id, error);
-    }
+  }
+
+  private _failed(runner: Runner, error: unknown): void {
+    const { signal } = runner.configured;
+    diag.debug(`agent-triage: signal ${signal.toString()} threw`, error);
+    this._hooks.onSignalError(signal.id, error);
   }
 
   private _health(id: SignalName, notice: HealthNotice): void {

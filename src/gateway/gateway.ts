@@ -247,11 +247,11 @@ export class Gateway {
       throw new HttpError(429, 'queue_full', `the gateway queue is full (${queued} spans)`, this._config.limits.retryAfterSeconds);
     }
     if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
-    this._forwarding.expect(request.spans);
+    this._forwarding.expect(request.spans.length);
     this.metrics.received.add([transport], request.spans.length);
     // Children usually end before their root; feed them in that order, as in-process.
-    const ordered = [...request.spans].sort((a, b) => hrTimeToMs(a.input.endTime) - hrTimeToMs(b.input.endTime));
-    for (const span of ordered) this.processor.onEnd(span.input);
+    const ordered = request.spans.sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
+    for (const span of ordered) this.processor.onEnd(span);
   }
 
   private _reject(res: ServerResponse, error: HttpError, encoding: OtlpEncoding | undefined): void {

@@ -94,6 +94,16 @@ const descriptor = {
 const root = protobuf.Root.fromJSON(descriptor).resolveAll();
 const requestType = root.lookupType('otlp.ExportTraceServiceRequest');
 const responseType = root.lookupType('otlp.ExportTraceServiceResponse');
+
+/** The message types the gateway reads and writes span by span. */
+export const otlpTypes = {
+  request: requestType,
+  resource: root.lookupType('otlp.Resource'),
+  scope: root.lookupType('otlp.InstrumentationScope'),
+  span: root.lookupType('otlp.Span'),
+  keyValue: root.lookupType('otlp.KeyValue'),
+  event: root.lookupType('otlp.Event'),
+};
 const rpcStatusType = root.lookupType('otlp.RpcStatus');
 
 /**

@@ -6,18 +6,15 @@ import type { OtlpResourceSpans, OtlpSpan } from '../otlp/otlp-json-schema.js';
 import { readableSpansFromRequest } from '../otlp/otlp-to-readable-span.js';
 import { forwardableResource, forwardableScope, forwardableSpan } from './forwardable-span.js';
 import { HttpError } from './http-error.js';
-import { decodeTraceRequestProto } from './otlp-proto.js';
+import { FORWARD } from './forward-item.js';
+import { decodeProtoRequest } from './proto-request.js';
+import type { ProtoRequest } from './proto-request.js';
 
 export type OtlpEncoding = 'json' | 'protobuf';
 
-/** A decoded span twice: as the triage pipeline reads it, and as it is forwarded. */
-export interface DecodedSpan {
-  readonly input: ReadableSpan;
-  readonly forward: ReadableSpan;
-}
-
 export interface DecodedRequest {
-  readonly spans: DecodedSpan[];
+  /** What the triage pipeline reads; each carries how it is forwarded (see `FORWARD`). */
+  readonly spans: ReadableSpan[];
   /** Spans refused individually (OTLP partial success); the rest are accepted. */
   readonly rejected: number;
   readonly errorMessage: string;
@@ -52,12 +49,32 @@ const MAX_ERRORS_REPORTED = 3;
  * is a 400 naming what is wrong; some invalid spans are a partial success.
  */
 export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): DecodedRequest {
-  const envelope = envelopeSchema.safeParse(parseBody(body, encoding));
+  return encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+}
+
+function decodeProtobuf(body: Buffer): DecodedRequest {
+  let request: ProtoRequest;
+  try {
+    request = decodeProtoRequest(body);
+  } catch (error) {
+    throw new HttpError(400, 'bad_data', `invalid protobuf body: ${(error as Error).message}`);
+  }
+  return withErrors(request.spans, request.total, request.rejected, request.errors);
+}
+
+function decodeJson(body: Buffer): DecodedRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new HttpError(400, 'bad_data', `invalid JSON body: ${(error as Error).message}`);
+  }
+  const envelope = envelopeSchema.safeParse(parsed);
   if (!envelope.success) throw new HttpError(400, 'bad_data', describeZodError('request', envelope.error));
   const errors: string[] = [];
   let rejected = 0;
   let total = 0;
-  const spans: DecodedSpan[] = [];
+  const spans: ReadableSpan[] = [];
   envelope.data.resourceSpans?.forEach((resourceSpans, r) => {
     const forwardResource = forwardableResource(resourceSpans);
     resourceSpans.scopeSpans?.forEach((scopeSpans, s) => {
@@ -81,19 +98,16 @@ export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): Decode
       const forwardScope = forwardableScope(scopeSpans);
       inputs.forEach((input, i) => {
         const span = valid[i];
-        if (span) spans.push({ input, forward: forwardableSpan(input, span, forwardResource, forwardScope) });
+        if (span) spans.push(Object.defineProperty(input, FORWARD, { value: { readable: forwardableSpan(input, span, forwardResource, forwardScope) } }));
       });
     });
   });
+  return withErrors(spans, total, rejected, errors);
+}
+
+/** A request with some invalid spans is a partial success; one with only invalid spans is a 400 naming them. */
+function withErrors(spans: ReadableSpan[], total: number, rejected: number, errors: readonly string[]): DecodedRequest {
   const errorMessage = errors.join('\n') + (rejected > errors.length ? `\n(and ${rejected - errors.length} more)` : '');
   if (total > 0 && spans.length === 0) throw new HttpError(400, 'bad_data', errorMessage);
   return { spans, rejected, errorMessage: rejected > 0 ? errorMessage : '' };
-}
-
-function parseBody(body: Buffer, encoding: OtlpEncoding): unknown {
-  try {
-    return encoding === 'json' ? (JSON.parse(body.toString('utf8')) as unknown) : decodeTraceRequestProto(body);
-  } catch (error) {
-    throw new HttpError(400, 'bad_data', `invalid ${encoding === 'json' ? 'JSON' : 'protobuf'} body: ${(error as Error).message}`);
-  }
 }

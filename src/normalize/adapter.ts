@@ -1,26 +1,32 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { AttributeReader } from './attribute-reader.js';
+import type { ContentDigest } from './content-hash.js';
 import type { ConventionId, FinishReason, PlannedToolCall, SpanRole } from './span-view.js';
 
-/** The part of a {@link SpanView} that depends on the instrumentation convention. */
+/**
+ * The part of a {@link SpanView} that depends on the instrumentation
+ * convention. An adapter fills it in place on the view being built (every
+ * field starts undefined, `role` as `other`, `plannedToolCalls` empty): one
+ * object per span, whatever the convention.
+ */
 export interface ConventionFields {
-  readonly role: SpanRole;
-  readonly agentName?: string | undefined;
-  readonly agentVersion?: string | undefined;
-  readonly conversationId?: string | undefined;
-  readonly model?: string | undefined;
-  readonly provider?: string | undefined;
+  role: SpanRole;
+  agentName: string | undefined;
+  agentVersion: string | undefined;
+  conversationId: string | undefined;
+  model: string | undefined;
+  provider: string | undefined;
   /** Request parameters of an LLM step (kept for replay fixtures). */
-  readonly temperature?: number | undefined;
-  readonly maxTokens?: number | undefined;
-  readonly toolName?: string | undefined;
-  readonly toolCallId?: string | undefined;
-  readonly argsHash?: string | undefined;
-  readonly resultHash?: string | undefined;
-  readonly inputTokens?: number | undefined;
-  readonly outputTokens?: number | undefined;
-  readonly plannedToolCalls?: readonly PlannedToolCall[] | undefined;
-  readonly finishReason?: FinishReason | undefined;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
+  toolName: string | undefined;
+  toolCallId: string | undefined;
+  argsHash: ContentDigest | undefined;
+  resultHash: ContentDigest | undefined;
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  plannedToolCalls: readonly PlannedToolCall[];
+  finishReason: FinishReason | undefined;
 }
 
 /** What a span that starts a turn says about it at start (before its children run). */
@@ -42,7 +48,8 @@ export interface ConventionAdapter {
    * this convention's keys (or come from its instrumentation scope)?
    */
   matches(span: ReadableSpan): boolean;
-  read(attributes: AttributeReader, span: ReadableSpan): ConventionFields;
+  /** Fills `into` (see {@link ConventionFields}) from the span's attributes. */
+  read(attributes: AttributeReader, span: ReadableSpan, into: ConventionFields): void;
   /**
    * Called at span start, when only what the instrumentation passed to
    * `startSpan` is known (some set every attribute later, so name and scope

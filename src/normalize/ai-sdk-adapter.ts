@@ -1,10 +1,11 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { z } from 'zod';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
-import { hashArguments, hashAttribute } from './content-hash.js';
+import { digestArguments } from './content-hash.js';
 import { normalizeFinishReason } from './finish-reason.js';
 import { nonEmpty } from './genai-adapter.js';
+import { isRecord } from './genai-messages.js';
+import { holdsSkipped } from './json-skim.js';
 import type { PlannedToolCall, SpanRole } from './span-view.js';
 
 // Vercel AI SDK 6 built-in telemetry (`experimental_telemetry`) and AI SDK 7's
@@ -26,19 +27,6 @@ const TURN_OPERATIONS: ReadonlySet<string> = new Set(['ai.generateText', 'ai.str
 const LLM_SUFFIXES = ['.doGenerate', '.doStream'];
 const TOOL_OPERATION = 'ai.toolCall';
 
-// `input` is a JSON string in v6 doGenerate but an object in doStream and v7
-// legacy; AI SDK 4 called it `args`.
-const responseToolCalls = z.array(
-  z
-    .object({
-      toolCallId: z.string().optional(),
-      toolName: z.string().min(1),
-      input: z.unknown().optional(),
-      args: z.unknown().optional(),
-    })
-    .loose(),
-);
-
 export const aiSdkAdapter: ConventionAdapter = {
   id: 'ai_sdk',
 
@@ -46,34 +34,25 @@ export const aiSdkAdapter: ConventionAdapter = {
     return span.attributes[OPERATION_ID] !== undefined;
   },
 
-  read(attrs: AttributeReader): ConventionFields {
+  read(attrs: AttributeReader, _span: ReadableSpan, into: ConventionFields): void {
     const role = roleOf(attrs.string(OPERATION_ID));
-    const common = {
-      role,
-      agentName: attrs.string(FUNCTION_ID),
-      conversationId: attrs.firstString(...CONVERSATION_METADATA_KEYS),
-      provider: attrs.firstString('ai.model.provider', 'gen_ai.system'),
-      model: attrs.firstString('ai.response.model', 'ai.model.id'),
-      inputTokens: attrs.firstCount('ai.usage.inputTokens', 'ai.usage.promptTokens'),
-      outputTokens: attrs.firstCount('ai.usage.outputTokens', 'ai.usage.completionTokens'),
-    };
+    into.role = role;
+    into.agentName = attrs.string(FUNCTION_ID);
+    into.conversationId = attrs.firstString(...CONVERSATION_METADATA_KEYS);
+    into.provider = attrs.firstString('ai.model.provider', 'gen_ai.system');
+    into.model = attrs.firstString('ai.response.model', 'ai.model.id');
+    into.inputTokens = attrs.firstCount('ai.usage.inputTokens', 'ai.usage.promptTokens');
+    into.outputTokens = attrs.firstCount('ai.usage.outputTokens', 'ai.usage.completionTokens');
     if (role === 'tool_call') {
-      return {
-        ...common,
-        toolName: attrs.string(TOOL_CALL_NAME),
-        toolCallId: attrs.string(TOOL_CALL_ID),
-        argsHash: hashAttribute(attrs.raw(TOOL_CALL_ARGS)),
-        resultHash: hashAttribute(attrs.raw(TOOL_CALL_RESULT)),
-      };
+      into.toolName = attrs.string(TOOL_CALL_NAME);
+      into.toolCallId = attrs.string(TOOL_CALL_ID);
+      into.argsHash = attrs.digest(TOOL_CALL_ARGS);
+      into.resultHash = attrs.digest(TOOL_CALL_RESULT);
+    } else if (role === 'llm_step') {
+      const planned = attrs.jsonWith(RESPONSE_TOOL_CALLS, plannedCalls);
+      if (planned !== undefined) into.plannedToolCalls = planned;
+      into.finishReason = normalizeFinishReason(attrs.strings(RESPONSE_FINISH_REASON));
     }
-    if (role === 'llm_step') {
-      return {
-        ...common,
-        plannedToolCalls: plannedCalls(attrs),
-        finishReason: normalizeFinishReason(attrs.strings(RESPONSE_FINISH_REASON)),
-      };
-    }
-    return common;
   },
 
   turnStart(span: ReadableSpan): TurnStart | undefined {
@@ -96,17 +75,22 @@ function roleOf(operation: string | undefined): SpanRole {
   return 'other';
 }
 
-function plannedCalls(attrs: AttributeReader): PlannedToolCall[] | undefined {
-  const value = attrs.json(RESPONSE_TOOL_CALLS);
-  if (value === undefined) return undefined;
-  const parsed = responseToolCalls.safeParse(value);
-  if (!parsed.success) {
-    attrs.malformed.push(RESPONSE_TOOL_CALLS);
-    return undefined;
+/**
+ * `ai.response.toolCalls`: `[{toolCallId?, toolName, input?|args?}]`. `input`
+ * is a JSON string in v6 doGenerate but an object in doStream and v7 legacy;
+ * AI SDK 4 called it `args`. Any element without a tool name makes the whole
+ * value malformed (undefined).
+ */
+function plannedCalls(value: unknown, skimmed: boolean): PlannedToolCall[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const planned: PlannedToolCall[] = [];
+  for (const call of value) {
+    if (!isRecord(call)) return undefined;
+    const { toolCallId, toolName, input, args: legacyArgs } = call;
+    if (typeof toolName !== 'string' || toolName === '' || (toolCallId !== undefined && typeof toolCallId !== 'string')) return undefined;
+    const args = input ?? legacyArgs;
+    const digestible = args !== undefined && !(skimmed && holdsSkipped(args));
+    planned.push({ id: toolCallId === '' ? undefined : toolCallId, name: toolName, argsHash: digestible ? digestArguments(args) : undefined });
   }
-  return parsed.data.map(call => {
-    const args = call.input ?? call.args;
-    const id = call.toolCallId === '' ? undefined : call.toolCallId;
-    return { id, name: call.toolName, argsHash: args === undefined ? undefined : hashArguments(args) };
-  });
+  return planned;
 }

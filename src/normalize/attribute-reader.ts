@@ -1,18 +1,54 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { digestAttribute } from './content-hash.js';
+import type { ContentDigest } from './content-hash.js';
+import { skimJson } from './json-skim.js';
 
-/** Strings longer than this are not parsed as JSON (they are hashed raw instead). */
-export const MAX_PARSED_JSON_CHARS = 256 * 1024;
+/** Default of the `limits.maxContentChars` option: content attributes longer than this are not parsed, only sampled. */
+export const DEFAULT_MAX_CONTENT_CHARS = 8 * 1024;
+
+const NONE: readonly string[] = Object.freeze([]);
+/** Strings inside a skimmed (over-limit) JSON value longer than this are stepped over, not decoded. */
+const SKIM_STRING_CHARS = 256;
 
 /**
  * Reads typed values out of span attributes without ever throwing, and records
- * the keys whose values were present but unusable so they can be counted.
+ * the keys whose values were present but unusable (`malformed`) or too large
+ * to read whole (`limited`) so they can be counted. Allocates nothing more
+ * for a span whose attributes are all fine.
  */
 export class AttributeReader {
-  readonly malformed: string[] = [];
+  private _malformed: string[] | undefined;
+  private _limited: string[] | undefined;
   private readonly _attributes: Attributes;
+  /** Content attributes longer than this are sampled (digests) or skimmed (JSON), never parsed whole. */
+  readonly maxContentChars: number;
 
-  constructor(attributes: Attributes) {
+  constructor(attributes: Attributes, maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS) {
     this._attributes = attributes;
+    this.maxContentChars = maxContentChars;
+  }
+
+  get malformed(): readonly string[] {
+    return this._malformed ?? NONE;
+  }
+
+  get limited(): readonly string[] {
+    return this._limited ?? NONE;
+  }
+
+  markMalformed(key: string): void {
+    (this._malformed ??= []).push(key);
+  }
+
+  markLimited(key: string): void {
+    (this._limited ??= []).push(key);
+  }
+
+  /** The digest of a content attribute (tool arguments or result), bounded by `maxContentChars`. */
+  digest(key: string): ContentDigest | undefined {
+    const value = this._attributes[key];
+    if (typeof value === 'string' && value.length > this.maxContentChars) this.markLimited(key);
+    return digestAttribute(value, this.maxContentChars);
   }
 
   has(key: string): boolean {
@@ -29,7 +65,7 @@ export class AttributeReader {
     if (value === undefined) return undefined;
     if (typeof value === 'string') return value === '' ? undefined : value;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    this.malformed.push(key);
+    this.markMalformed(key);
     return undefined;
   }
 
@@ -48,7 +84,7 @@ export class AttributeReader {
     if (value === undefined) return undefined;
     const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof parsed === 'number' && Number.isInteger(parsed) && parsed >= 0) return parsed;
-    this.malformed.push(key);
+    this.markMalformed(key);
     return undefined;
   }
 
@@ -66,7 +102,7 @@ export class AttributeReader {
     if (value === undefined) return undefined;
     const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof parsed === 'number' && Number.isFinite(parsed)) return parsed;
-    this.malformed.push(key);
+    this.markMalformed(key);
     return undefined;
   }
 
@@ -76,26 +112,54 @@ export class AttributeReader {
     if (value === undefined) return undefined;
     if (typeof value === 'string') return [value];
     if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-    this.malformed.push(key);
+    this.markMalformed(key);
     return undefined;
   }
 
   /**
-   * Parses a JSON-string attribute. Returns undefined (and records the key as
-   * malformed) when it is not a string, too large, or not valid JSON.
+   * Parses a JSON-string attribute of at most `maxContentChars`. Returns
+   * undefined (and records the key as malformed) when it is not a string or
+   * not valid JSON; a longer string is recorded as limited and not parsed.
    */
   json(key: string): unknown {
     const value = this._attributes[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.length > MAX_PARSED_JSON_CHARS) {
-      this.malformed.push(key);
+    if (typeof value === 'string' && value.length > this.maxContentChars) {
+      this.markLimited(key);
+      return undefined;
+    }
+    if (typeof value !== 'string') {
+      this.markMalformed(key);
       return undefined;
     }
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      this.malformed.push(key);
+      this.markMalformed(key);
       return undefined;
     }
+  }
+
+  /**
+   * Reads a structured JSON-string attribute with `read`, which returns
+   * undefined when the value does not have the expected shape (the key is then
+   * recorded as malformed). A value over `maxContentChars` is skimmed (long
+   * strings in it stepped over, `skimmed` true) and recorded as limited.
+   */
+  jsonWith<T>(key: string, read: (value: unknown, skimmed: boolean) => T | undefined): T | undefined {
+    const raw = this._attributes[key];
+    const skimmed = typeof raw === 'string' && raw.length > this.maxContentChars;
+    let value: unknown;
+    if (skimmed) {
+      this.markLimited(key);
+      value = skimJson(raw, SKIM_STRING_CHARS);
+      if (value === undefined) this.markMalformed(key);
+    } else {
+      value = this.json(key);
+    }
+    if (value === undefined) return undefined;
+    const result = read(value, skimmed);
+    if (result === undefined) this.markMalformed(key);
+    return result;
   }
 }

@@ -1,66 +1,152 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AttributeValue } from '@opentelemetry/api';
-import { MAX_PARSED_JSON_CHARS } from './attribute-reader.js';
 
 /**
- * JSON with object keys sorted at every depth, so equal values hash equally
- * whatever order an instrumentation serialised them in.
+ * A digest of tool arguments or results: two contents are equal exactly when
+ * their digests are. Short canonical JSON is kept inline behind a NUL marker
+ * (cheaper than hashing, and no longer than a hash); anything longer is
+ * `sha256:<hex>` of its canonical JSON. {@link sha256Of} gives the
+ * `sha256:<hex>` form of either, for findings and replay fixtures.
  */
-export function canonicalJson(value: unknown): string {
-  // JSON.stringify returns undefined for undefined and functions despite its type.
-  const text = JSON.stringify(sortKeys(value)) as string | undefined;
-  return text ?? 'null';
-}
+export type ContentDigest = string;
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-    }
-    return sorted;
-  }
-  return value;
+/** Canonical JSON up to this length is kept inline in a digest (a `sha256:` digest is 71 characters). */
+const MAX_INLINE_CHARS = 64;
+const INLINE_MARKER = '\u0000';
+/** Characters of the head and of the tail of an over-limit content value that its digest covers. */
+export const SAMPLED_EDGE_CHARS = 1024;
+
+// `crypto.hash` (one call, no Hash object) exists from Node 20.12; older 20.x builds fall back.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 export function sha256(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return `sha256:${sha256Hex(text)}`;
 }
 
-/** Hash of an already-parsed value (e.g. tool-call arguments inside output messages). */
+/**
+ * JSON with object keys sorted at every depth, so equal values hash equally
+ * whatever order an instrumentation serialised them in. Written directly
+ * (no sorted copy of the value); the output is exactly what `JSON.stringify`
+ * prints for a copy whose keys were inserted in sorted order, array-index keys
+ * first as JavaScript orders them.
+ */
+export function canonicalJson(value: unknown): string {
+  return canonical(value) ?? 'null';
+}
+
+/** Undefined where `JSON.stringify` omits the value (undefined, functions, symbols). */
+function canonical(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (canonical(value[i]) ?? 'null');
+        return `${out}]`;
+      }
+      return canonicalObject(value as Record<string, unknown>);
+    default:
+      return undefined;
+  }
+}
+
+function canonicalObject(object: Record<string, unknown>): string {
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  const emit = (key: string): void => {
+    const text = canonical(object[key]);
+    if (text === undefined) return;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+    first = false;
+  };
+  // A plain object lists array-index keys first, in numeric order, whatever the insertion order.
+  const indexKeys = keys.filter(isArrayIndex);
+  if (indexKeys.length > 0) indexKeys.sort((a, b) => Number(a) - Number(b)).forEach(emit);
+  for (const key of keys) {
+    // `__proto__` cannot be an own key of a copy built by assignment: JSON.stringify never saw it.
+    if (key !== '__proto__' && (indexKeys.length === 0 || !isArrayIndex(key))) emit(key);
+  }
+  return `${out}}`;
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
+/** SHA-256 of the canonical JSON of an already-parsed value. */
 export function hashValue(value: unknown): string {
   return sha256(canonicalJson(value));
 }
 
-/**
- * Hash of a content attribute. JSON strings are parsed and canonicalised so
- * `{"a":1,"b":2}` and `{"b":2,"a":1}` agree; anything else (plain text, oversized
- * or unparseable strings) is hashed as the canonical JSON of the raw value.
- */
-export function hashAttribute(value: AttributeValue | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') {
-    const trimmed = value.trimStart();
-    if (value.length <= MAX_PARSED_JSON_CHARS && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
-      try {
-        return hashValue(JSON.parse(value));
-      } catch {
-        // Not JSON after all: hash the text itself.
-      }
-    }
-  }
-  return hashValue(value);
+function digestOfCanonical(text: string): ContentDigest {
+  return text.length <= MAX_INLINE_CHARS ? INLINE_MARKER + text : sha256(text);
 }
 
-/** Tool-call arguments may be an object or a JSON string of one; both hash the same. */
-export function hashArguments(args: unknown): string {
-  if (typeof args === 'string') {
+/** Digest of an already-parsed value (e.g. tool-call arguments inside output messages). */
+export function digestValue(value: unknown): ContentDigest {
+  return digestOfCanonical(canonicalJson(value));
+}
+
+/** The `sha256:<hex>` form of a digest (a precomputed hash from an attribute passes unchanged). */
+export function sha256Of(digest: ContentDigest): string {
+  return digest.startsWith(INLINE_MARKER) ? sha256(digest.slice(1)) : digest;
+}
+
+/**
+ * Digest of a content attribute. JSON strings are parsed and canonicalised so
+ * `{"a":1,"b":2}` and `{"b":2,"a":1}` agree; other values (plain text,
+ * unparseable strings) digest as the canonical JSON of the raw value. A string
+ * longer than `maxChars` is not parsed: its digest covers its length and its
+ * first and last {@link SAMPLED_EDGE_CHARS} characters, so the work stays
+ * bounded whatever the payload.
+ */
+export function digestAttribute(value: AttributeValue | undefined, maxChars: number): ContentDigest | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return digestValue(value);
+  if (value.length > maxChars) return sampledDigest(value);
+  const first = firstNonSpace(value);
+  if (first === '{' || first === '[') {
     try {
-      return hashValue(JSON.parse(args));
+      return digestValue(JSON.parse(value));
     } catch {
-      return hashValue(args);
+      // Not JSON after all: digest the text itself.
     }
   }
-  return hashValue(args);
+  return digestOfCanonical(JSON.stringify(value));
+}
+
+/** Tool-call arguments may be an object or a JSON string of one; both digest the same. */
+export function digestArguments(args: unknown): ContentDigest {
+  if (typeof args === 'string') {
+    try {
+      return digestValue(JSON.parse(args));
+    } catch {
+      return digestValue(args);
+    }
+  }
+  return digestValue(args);
+}
+
+function sampledDigest(text: string): ContentDigest {
+  const head = text.slice(0, SAMPLED_EDGE_CHARS);
+  const tail = text.slice(-SAMPLED_EDGE_CHARS);
+  return sha256(`sampled:${text.length}:${head}\u0000${tail}`);
+}
+
+function firstNonSpace(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return text[i];
+  }
+  return undefined;
 }

@@ -27,7 +27,6 @@ import {
 } from '../semconv.js';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
-import { hashAttribute } from './content-hash.js';
 import { normalizeFinishReason } from './finish-reason.js';
 import { plannedCallsFromOutputMessages } from './genai-messages.js';
 import type { SpanRole } from './span-view.js';
@@ -52,7 +51,9 @@ export const genAiAdapter: ConventionAdapter = {
     );
   },
 
-  read: readGenAi,
+  read: (attrs, _span, into) => {
+    readGenAi(attrs, into);
+  },
   turnStart: genAiTurnStart,
 };
 
@@ -77,45 +78,30 @@ export function nonEmpty(value: unknown): string | undefined {
 }
 
 /** Reads a span in GenAI terms; OpenLLMetry's current output is GenAI and reuses it. */
-export function readGenAi(attrs: AttributeReader): ConventionFields {
+export function readGenAi(attrs: AttributeReader, into: ConventionFields): void {
   const role = roleOf(attrs);
-  const common = {
-    role,
-    agentName: attrs.string(ATTR_GEN_AI_AGENT_NAME),
-    agentVersion: attrs.string(ATTR_GEN_AI_AGENT_VERSION),
-    conversationId: attrs.string(ATTR_GEN_AI_CONVERSATION_ID),
-    provider: attrs.firstString(ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_SYSTEM),
-    model: attrs.firstString(ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL),
-    inputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_PROMPT_TOKENS),
-    outputTokens: attrs.firstCount(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, ATTR_GEN_AI_USAGE_COMPLETION_TOKENS),
-  };
+  into.role = role;
+  into.agentName = attrs.string(ATTR_GEN_AI_AGENT_NAME);
+  into.agentVersion = attrs.string(ATTR_GEN_AI_AGENT_VERSION);
+  into.conversationId = attrs.string(ATTR_GEN_AI_CONVERSATION_ID);
+  into.provider = attrs.firstString(ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_SYSTEM);
+  into.model = attrs.firstString(ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL);
+  into.inputTokens = attrs.firstCount(ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_PROMPT_TOKENS);
+  into.outputTokens = attrs.firstCount(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, ATTR_GEN_AI_USAGE_COMPLETION_TOKENS);
   if (role === 'tool_call') {
-    return {
-      ...common,
-      toolName: attrs.string(ATTR_GEN_AI_TOOL_NAME),
-      toolCallId: attrs.string(ATTR_GEN_AI_TOOL_CALL_ID),
-      argsHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS)),
-      resultHash: hashAttribute(attrs.raw(ATTR_GEN_AI_TOOL_CALL_RESULT)),
-    };
-  }
-  if (role === 'llm_step') {
+    into.toolName = attrs.string(ATTR_GEN_AI_TOOL_NAME);
+    into.toolCallId = attrs.string(ATTR_GEN_AI_TOOL_CALL_ID);
+    into.argsHash = attrs.digest(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS);
+    into.resultHash = attrs.digest(ATTR_GEN_AI_TOOL_CALL_RESULT);
+  } else if (role === 'llm_step') {
     // Planned calls come from LLM steps only: an agent span's own output may
     // repeat every tool call of the turn.
-    const messages = attrs.json(ATTR_GEN_AI_OUTPUT_MESSAGES);
-    let planned = messages === undefined ? undefined : plannedCallsFromOutputMessages(messages);
-    if (messages !== undefined && planned === undefined) {
-      attrs.malformed.push(ATTR_GEN_AI_OUTPUT_MESSAGES);
-      planned = undefined;
-    }
-    return {
-      ...common,
-      plannedToolCalls: planned,
-      finishReason: normalizeFinishReason(attrs.strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS)),
-      temperature: attrs.number(ATTR_GEN_AI_REQUEST_TEMPERATURE),
-      maxTokens: attrs.count(ATTR_GEN_AI_REQUEST_MAX_TOKENS),
-    };
+    const planned = attrs.jsonWith(ATTR_GEN_AI_OUTPUT_MESSAGES, plannedCallsFromOutputMessages);
+    if (planned !== undefined) into.plannedToolCalls = planned;
+    into.finishReason = normalizeFinishReason(attrs.strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS));
+    into.temperature = attrs.number(ATTR_GEN_AI_REQUEST_TEMPERATURE);
+    into.maxTokens = attrs.count(ATTR_GEN_AI_REQUEST_MAX_TOKENS);
   }
-  return common;
 }
 
 function roleOf(attrs: AttributeReader): SpanRole {

@@ -1,38 +1,43 @@
-import { z } from 'zod';
-import { hashArguments } from './content-hash.js';
+import { digestArguments } from './content-hash.js';
+import { holdsSkipped } from './json-skim.js';
 import type { PlannedToolCall } from './span-view.js';
-
-// Lenient on purpose: only the fields we use are checked, unknown part types
-// and extra fields pass, so one odd part never hides the others.
-const toolCallPart = z.object({
-  type: z.literal('tool_call'),
-  id: z.string().optional(),
-  name: z.string().min(1),
-  arguments: z.unknown().optional(),
-});
-const outputMessages = z.array(
-  z.object({ parts: z.array(z.unknown()).optional() }).loose(),
-);
 
 /**
  * The tool calls an LLM step planned, from `gen_ai.output.messages`
  * (`[{role, parts:[{type:'tool_call', id, name, arguments}], finish_reason}]`).
- * Returns undefined when the value does not have the documented shape.
+ * Returns undefined when the value does not have the documented shape: an
+ * array of objects whose `parts`, when present, is an array. Lenient inside
+ * it on purpose: parts of other types or with unusable fields are passed over,
+ * so one odd part never hides the others. Checked by hand, not by a schema:
+ * this runs on every LLM step.
  */
-export function plannedCallsFromOutputMessages(value: unknown): PlannedToolCall[] | undefined {
-  const messages = outputMessages.safeParse(value);
-  if (!messages.success) return undefined;
+export function plannedCallsFromOutputMessages(value: unknown, skimmed = false): PlannedToolCall[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const message of value) {
+    if (!isRecord(message)) return undefined;
+    const parts = message['parts'];
+    if (parts !== undefined && !Array.isArray(parts)) return undefined;
+  }
   const planned: PlannedToolCall[] = [];
-  for (const message of messages.data) {
-    for (const part of message.parts ?? []) {
-      const call = toolCallPart.safeParse(part);
-      if (!call.success) continue;
-      planned.push({
-        id: call.data.id === '' ? undefined : call.data.id,
-        name: call.data.name,
-        argsHash: call.data.arguments === undefined ? undefined : hashArguments(call.data.arguments),
-      });
+  for (const message of value as Record<string, unknown>[]) {
+    const parts = message['parts'] as unknown[] | undefined;
+    if (parts === undefined) continue;
+    for (const part of parts) {
+      const call = toolCallOf(part, skimmed);
+      if (call) planned.push(call);
     }
   }
   return planned;
+}
+
+/** In a skimmed value, arguments holding a long string that was stepped over get no digest. */
+function toolCallOf(part: unknown, skimmed: boolean): PlannedToolCall | undefined {
+  if (!isRecord(part) || part['type'] !== 'tool_call') return undefined;
+  const { id, name, arguments: args } = part;
+  if (typeof name !== 'string' || name === '' || (id !== undefined && typeof id !== 'string')) return undefined;
+  return { id: id === '' ? undefined : id, name, argsHash: args === undefined || (skimmed && holdsSkipped(args)) ? undefined : digestArguments(args) };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

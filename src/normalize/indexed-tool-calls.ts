@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { hashArguments } from './content-hash.js';
+import { digestArguments, digestAttribute } from './content-hash.js';
 import type { PlannedToolCall } from './span-view.js';
 
 /**
@@ -27,7 +27,7 @@ interface PartialCall {
  * order. Only keys under `layout.messages` are looked at; calls without a name
  * are dropped (nothing can be matched against them).
  */
-export function plannedCallsFromIndexedKeys(attributes: Attributes, layout: IndexedToolCallLayout): PlannedToolCall[] {
+export function plannedCallsFromIndexedKeys(attributes: Attributes, layout: IndexedToolCallLayout, maxContentChars: number): PlannedToolCall[] {
   const calls = new Map<string, PartialCall>();
   for (const key in attributes) {
     if (!key.startsWith(layout.messages)) continue;
@@ -48,7 +48,12 @@ export function plannedCallsFromIndexedKeys(attributes: Attributes, layout: Inde
   return [...calls.values()]
     .filter((call): call is PartialCall & { name: string } => call.name !== undefined)
     .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
-    .map(call => ({ id: call.id, name: call.name, argsHash: call.args === undefined ? undefined : hashArguments(call.args) }));
+    .map(call => ({ id: call.id, name: call.name, argsHash: call.args === undefined ? undefined : digestArgs(call.args, maxContentChars) }));
+}
+
+/** Arguments over the content limit are sampled, not parsed. */
+function digestArgs(args: string, maxContentChars: number): string {
+  return args.length > maxContentChars ? (digestAttribute(args, maxContentChars) as string) : digestArguments(args);
 }
 
 function parseKey(key: string, layout: IndexedToolCallLayout): { message: number; call: number; field: string } | undefined {

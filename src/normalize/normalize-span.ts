@@ -9,70 +9,93 @@ import {
   ATTR_SERVICE_NAME,
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
-import type { ConventionAdapter, ConventionFields } from './adapter.js';
+import type { ConventionAdapter } from './adapter.js';
 import { adapterFor } from './adapters.js';
-import { AttributeReader } from './attribute-reader.js';
-import type { SpanView } from './span-view.js';
+import { AttributeReader, DEFAULT_MAX_CONTENT_CHARS } from './attribute-reader.js';
+import type { PlannedToolCall, SpanView } from './span-view.js';
 
-const NO_CONVENTION: ConventionFields = { role: 'other' };
+const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);
 
 export function hrTimeToMs(time: HrTime): number {
   return time[0] * 1000 + time[1] / 1e6;
 }
 
+/** A view while it is being built: the adapter fills its convention fields in place. */
+export type MutableSpanView = { -readonly [K in keyof SpanView]: SpanView[K] };
+
 /**
- * Builds the convention-neutral view of a span: the first adapter that matches
- * supplies the convention-specific fields, the rest is read here once.
+ * Builds the convention-neutral view of a span in one object: the adapter
+ * (the first of `adapters` that matches, or `adapter` when the caller already
+ * knows it) fills the convention-specific fields, the rest is read here once.
+ * Content attributes longer than `maxContentChars` are sampled or skimmed,
+ * never parsed whole.
  */
-export function normalizeSpan(span: ReadableSpan, adapters: readonly ConventionAdapter[]): SpanView {
-  const attrs = new AttributeReader(span.attributes);
-  const adapter = adapterFor(span, adapters);
-  const fields = adapter ? adapter.read(attrs, span) : NO_CONVENTION;
+export function normalizeSpan(
+  span: ReadableSpan,
+  adapters: readonly ConventionAdapter[],
+  maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS,
+): SpanView {
+  return viewOf(span, adapterFor(span, adapters), maxContentChars);
+}
+
+/** {@link normalizeSpan} with the span's adapter already known (or none). */
+export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefined, maxContentChars: number): MutableSpanView {
+  const attrs = new AttributeReader(span.attributes, maxContentChars);
   const context = span.spanContext();
   const parent = span.parentSpanContext;
-  const exception = span.events.find(event => event.name === EVENT_EXCEPTION);
-  const exceptionAttrs = new AttributeReader(exception?.attributes ?? {});
   const startMs = hrTimeToMs(span.startTime);
   const endMs = hrTimeToMs(span.endTime);
-  const httpStatusCode = attrs.count(ATTR_HTTP_RESPONSE_STATUS_CODE);
-  return {
+  const exception = span.events.length === 0 ? undefined : span.events.find(event => event.name === EVENT_EXCEPTION);
+  const view: MutableSpanView = {
     traceId: context.traceId,
     spanId: context.spanId,
     parentSpanId: parent?.spanId,
     isLocalRoot: parent === undefined || parent.isRemote === true,
     name: span.name,
     convention: adapter?.id ?? 'none',
-    role: fields.role,
+    role: 'other',
     startMs,
     endMs,
     durationMs: Math.max(0, endMs - startMs),
     serviceName: stringOrUndefined(span.resource.attributes[ATTR_SERVICE_NAME]),
-    agentName: fields.agentName,
-    agentVersion: fields.agentVersion,
-    conversationId: fields.conversationId,
-    model: fields.model,
-    provider: fields.provider,
-    temperature: fields.temperature,
-    maxTokens: fields.maxTokens,
+    agentName: undefined,
+    agentVersion: undefined,
+    conversationId: undefined,
+    model: undefined,
+    provider: undefined,
+    temperature: undefined,
+    maxTokens: undefined,
     region: stringOrUndefined(span.resource.attributes[ATTR_CLOUD_REGION]),
-    toolName: fields.toolName,
-    toolCallId: fields.toolCallId,
-    argsHash: fields.argsHash,
-    resultHash: fields.resultHash,
-    inputTokens: fields.inputTokens,
-    outputTokens: fields.outputTokens,
+    toolName: undefined,
+    toolCallId: undefined,
+    argsHash: undefined,
+    resultHash: undefined,
+    inputTokens: undefined,
+    outputTokens: undefined,
     status: statusOf(span.status.code),
     statusMessage: span.status.message === '' ? undefined : span.status.message,
-    errorType: attrs.string(ATTR_ERROR_TYPE),
-    httpStatusCode,
-    exceptionType: exception ? (exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception') : undefined,
-    exceptionMessage: exceptionAttrs.string(ATTR_EXCEPTION_MESSAGE),
-    plannedToolCalls: fields.plannedToolCalls ?? [],
-    finishReason: fields.finishReason,
+    errorType: undefined,
+    httpStatusCode: undefined,
+    exceptionType: undefined,
+    exceptionMessage: undefined,
+    plannedToolCalls: NO_PLANNED_CALLS,
+    finishReason: undefined,
     malformed: attrs.malformed,
+    limited: attrs.limited,
     attributes: span.attributes,
     events: span.events,
   };
+  adapter?.read(attrs, span, view);
+  view.errorType = attrs.string(ATTR_ERROR_TYPE);
+  view.httpStatusCode = attrs.count(ATTR_HTTP_RESPONSE_STATUS_CODE);
+  if (exception) {
+    const exceptionAttrs = new AttributeReader(exception.attributes ?? {});
+    view.exceptionType = exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception';
+    view.exceptionMessage = exceptionAttrs.string(ATTR_EXCEPTION_MESSAGE);
+  }
+  view.malformed = attrs.malformed;
+  view.limited = attrs.limited;
+  return view;
 }
 
 function statusOf(code: SpanStatusCode): SpanView['status'] {

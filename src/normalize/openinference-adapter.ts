@@ -2,10 +2,11 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
-import { MAX_PARSED_JSON_CHARS } from './attribute-reader.js';
-import { hashAttribute } from './content-hash.js';
+import { digestAttribute } from './content-hash.js';
+import type { ContentDigest } from './content-hash.js';
 import { normalizeFinishReason } from './finish-reason.js';
 import { nonEmpty } from './genai-adapter.js';
+import { isRecord } from './genai-messages.js';
 import { plannedCallsFromIndexedKeys } from './indexed-tool-calls.js';
 import type { SpanRole } from './span-view.js';
 
@@ -35,38 +36,28 @@ export const openInferenceAdapter: ConventionAdapter = {
     return span.attributes[SPAN_KIND] !== undefined || span.instrumentationScope.name.startsWith(SCOPE_PREFIX);
   },
 
-  read(attrs: AttributeReader, span: ReadableSpan): ConventionFields {
+  read(attrs: AttributeReader, span: ReadableSpan, into: ConventionFields): void {
     const isLocalRoot = span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true;
     const role = roleOf(attrs.string(SPAN_KIND), isLocalRoot);
-    const common = {
-      role,
-      // LangGraph names its top chain after the agent and sets no `agent.name`.
-      agentName: attrs.string(AGENT_NAME) ?? (role === 'turn_root' ? nonEmpty(span.name) : undefined),
-      conversationId: attrs.string(SESSION_ID),
-      provider: attrs.firstString('llm.provider', 'llm.system'),
-      model: attrs.firstString('llm.response.model_name', 'llm.model_name', 'llm.request.model_name'),
-      inputTokens: attrs.count('llm.token_count.prompt'),
-      outputTokens: attrs.count('llm.token_count.completion'),
-    };
+    into.role = role;
+    // LangGraph names its top chain after the agent and sets no `agent.name`.
+    into.agentName = attrs.string(AGENT_NAME) ?? (role === 'turn_root' ? nonEmpty(span.name) : undefined);
+    into.conversationId = attrs.string(SESSION_ID);
+    into.provider = attrs.firstString('llm.provider', 'llm.system');
+    into.model = attrs.firstString('llm.response.model_name', 'llm.model_name', 'llm.request.model_name');
+    into.inputTokens = attrs.count('llm.token_count.prompt');
+    into.outputTokens = attrs.count('llm.token_count.completion');
     if (role === 'tool_call') {
-      return {
-        ...common,
-        toolName: attrs.string(TOOL_NAME) ?? nonEmpty(span.name),
-        // Python instrumentations set one of these; LangChain.js and OpenAI Agents set neither.
-        toolCallId: attrs.firstString('tool_call.id', 'tool.id'),
-        argsHash: hashAttribute(attrs.raw(INPUT_VALUE)),
-        // A failed tool's output is the error, not a result worth comparing.
-        resultHash: span.status.code === SpanStatusCode.ERROR ? undefined : toolResultHash(attrs.raw(OUTPUT_VALUE)),
-      };
+      into.toolName = attrs.string(TOOL_NAME) ?? nonEmpty(span.name);
+      // Python instrumentations set one of these; LangChain.js and OpenAI Agents set neither.
+      into.toolCallId = attrs.firstString('tool_call.id', 'tool.id');
+      into.argsHash = attrs.digest(INPUT_VALUE);
+      // A failed tool's output is the error, not a result worth comparing.
+      into.resultHash = span.status.code === SpanStatusCode.ERROR ? undefined : toolResultDigest(attrs);
+    } else if (role === 'llm_step') {
+      into.plannedToolCalls = plannedCallsFromIndexedKeys(span.attributes, OUTPUT_TOOL_CALLS, attrs.maxContentChars);
+      into.finishReason = normalizeFinishReason(attrs.strings('llm.finish_reason'));
     }
-    if (role === 'llm_step') {
-      return {
-        ...common,
-        plannedToolCalls: plannedCallsFromIndexedKeys(span.attributes, OUTPUT_TOOL_CALLS),
-        finishReason: normalizeFinishReason(attrs.strings('llm.finish_reason')),
-      };
-    }
-    return common;
   },
 
   turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined {
@@ -101,18 +92,21 @@ function roleOf(kind: string | undefined, isLocalRoot: boolean): SpanRole {
 
 /**
  * LangChain serialises a tool's output as a ToolMessage whose envelope holds
- * the call id and a fresh message id, so hashing it whole would make every call
- * "differ": hash the message content instead. Other outputs hash as they are.
+ * the call id and a fresh message id, so digesting it whole would make every
+ * call "differ": digest the message content instead. Other outputs (and
+ * outputs over the content limit) digest as they are.
  */
-function toolResultHash(value: ReturnType<AttributeReader['raw']>): string | undefined {
-  if (typeof value !== 'string' || value.length > MAX_PARSED_JSON_CHARS || !value.includes('"ToolMessage"')) {
-    return hashAttribute(value);
+function toolResultDigest(attrs: AttributeReader): ContentDigest | undefined {
+  const value = attrs.raw(OUTPUT_VALUE);
+  if (typeof value !== 'string' || value.length > attrs.maxContentChars || !value.includes('"ToolMessage"')) {
+    return attrs.digest(OUTPUT_VALUE);
   }
   try {
     const content = toolMessageContent(JSON.parse(value) as unknown);
-    return content === undefined ? hashAttribute(value) : hashAttribute(typeof content === 'string' ? content : JSON.stringify(content));
+    if (content === undefined) return attrs.digest(OUTPUT_VALUE);
+    return digestAttribute(typeof content === 'string' ? content : JSON.stringify(content), attrs.maxContentChars);
   } catch {
-    return hashAttribute(value);
+    return attrs.digest(OUTPUT_VALUE);
   }
 }
 
@@ -122,8 +116,3 @@ function toolMessageContent(parsed: unknown): unknown {
   if (!isRecord(message) || !isRecord(message['kwargs'])) return undefined;
   return message['kwargs']['content'];
 }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-

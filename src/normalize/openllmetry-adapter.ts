@@ -9,7 +9,8 @@ import {
 } from '../semconv.js';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
-import { hashAttribute, hashValue } from './content-hash.js';
+import { digestValue } from './content-hash.js';
+import type { ContentDigest } from './content-hash.js';
 import { normalizeFinishReason } from './finish-reason.js';
 import { genAiTurnFacts, readGenAi } from './genai-adapter.js';
 import { plannedCallsFromIndexedKeys } from './indexed-tool-calls.js';
@@ -53,22 +54,28 @@ export const openLlmetryAdapter: ConventionAdapter = {
     );
   },
 
-  read(attrs: AttributeReader, span: ReadableSpan): ConventionFields {
+  read(attrs: AttributeReader, span: ReadableSpan, into: ConventionFields): void {
     const kind = attrs.string(SPAN_KIND);
     if (kind !== undefined && TURN_KINDS.has(kind)) {
-      return { ...readGenAi(attrs), role: 'turn_root', agentName: attrs.firstString(ATTR_GEN_AI_AGENT_NAME, ENTITY_NAME) };
+      readGenAi(attrs, into);
+      into.role = 'turn_root';
+      into.agentName = attrs.firstString(ATTR_GEN_AI_AGENT_NAME, ENTITY_NAME);
+      return;
     }
-    if (kind === 'tool') return readTool(attrs);
-    if (kind !== undefined) return { ...readGenAi(attrs), role: 'other' };
-    const fields = readGenAi(attrs);
-    if (attrs.has(ATTR_GEN_AI_OPERATION_NAME)) return fields;
+    if (kind === 'tool') {
+      readTool(attrs, into);
+      return;
+    }
+    readGenAi(attrs, into);
+    if (kind !== undefined) {
+      into.role = 'other';
+      return;
+    }
+    if (attrs.has(ATTR_GEN_AI_OPERATION_NAME)) return;
     // Legacy: no operation name; tool calls as `gen_ai.completion.<i>.tool_calls.<j>.{name,arguments}`.
-    return {
-      ...fields,
-      role: 'llm_step',
-      plannedToolCalls: plannedCallsFromIndexedKeys(span.attributes, LEGACY_TOOL_CALLS),
-      finishReason: normalizeFinishReason(attrs.strings(LEGACY_FIRST_FINISH_REASON)),
-    };
+    into.role = 'llm_step';
+    into.plannedToolCalls = plannedCallsFromIndexedKeys(span.attributes, LEGACY_TOOL_CALLS, attrs.maxContentChars);
+    into.finishReason = normalizeFinishReason(attrs.strings(LEGACY_FIRST_FINISH_REASON));
   },
 
   turnStart(span: ReadableSpan, underAgentSpan: boolean): TurnStart | undefined {
@@ -80,19 +87,14 @@ export const openLlmetryAdapter: ConventionAdapter = {
   },
 };
 
-function readTool(attrs: AttributeReader): ConventionFields {
-  const genAi = readGenAi(attrs);
+function readTool(attrs: AttributeReader, into: ConventionFields): void {
+  readGenAi(attrs, into);
+  into.role = 'tool_call';
+  into.toolName = attrs.firstString(ATTR_GEN_AI_TOOL_NAME, ENTITY_NAME);
+  into.toolCallId = attrs.string(ATTR_GEN_AI_TOOL_CALL_ID);
   // Traceloop rewrites AI SDK tool spans with GenAI keys; its decorators only set entity keys.
-  const args = attrs.raw(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS);
-  const result = attrs.raw(ATTR_GEN_AI_TOOL_CALL_RESULT);
-  return {
-    ...genAi,
-    role: 'tool_call',
-    toolName: attrs.firstString(ATTR_GEN_AI_TOOL_NAME, ENTITY_NAME),
-    toolCallId: attrs.string(ATTR_GEN_AI_TOOL_CALL_ID),
-    argsHash: args !== undefined ? hashAttribute(args) : entityInputHash(attrs.json(ENTITY_INPUT)),
-    resultHash: hashAttribute(result ?? attrs.raw(ENTITY_OUTPUT)),
-  };
+  into.argsHash = attrs.has(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS) ? attrs.digest(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS) : entityInputDigest(attrs.json(ENTITY_INPUT));
+  into.resultHash = attrs.has(ATTR_GEN_AI_TOOL_CALL_RESULT) ? attrs.digest(ATTR_GEN_AI_TOOL_CALL_RESULT) : attrs.digest(ENTITY_OUTPUT);
 }
 
 /**
@@ -100,11 +102,11 @@ function readTool(attrs: AttributeReader): ConventionFields {
  * tool was called with (one argument, or the kwargs), not the envelope, so it
  * compares with the arguments an LLM step planned.
  */
-function entityInputHash(input: unknown): string | undefined {
+function entityInputDigest(input: unknown): ContentDigest | undefined {
   if (input === undefined) return undefined;
-  if (typeof input !== 'object' || input === null) return hashValue(input);
+  if (typeof input !== 'object' || input === null) return digestValue(input);
   const { args, kwargs } = input as { args?: unknown; kwargs?: unknown };
-  if (kwargs !== null && typeof kwargs === 'object' && Object.keys(kwargs).length > 0) return hashValue(kwargs);
-  if (Array.isArray(args)) return hashValue(args.length === 1 ? args[0] : args);
-  return hashValue(input);
+  if (kwargs !== null && typeof kwargs === 'object' && Object.keys(kwargs).length > 0) return digestValue(kwargs);
+  if (Array.isArray(args)) return digestValue(args.length === 1 ? args[0] : args);
+  return digestValue(input);
 }

@@ -1,3 +1,5 @@
+import type { ContentDigest } from './content-hash.js';
+
 /**
  * The convention-neutral view of one span that every signal reads.
  *
@@ -21,7 +23,8 @@ export interface SpanEventView {
 export interface PlannedToolCall {
   readonly id: string | undefined;
   readonly name: string;
-  readonly argsHash: string | undefined;
+  /** Digest of the planned arguments (see {@link SpanView.argsHash}). */
+  readonly argsHash: ContentDigest | undefined;
 }
 
 export type SpanOutcome = 'ok' | 'error' | 'unset';
@@ -48,17 +51,20 @@ export interface SpanView {
   readonly conversationId: string | undefined;
   readonly model: string | undefined;
   readonly provider: string | undefined;
-  /** Request parameters of an LLM step, when the instrumentation records them (optional: views built elsewhere may omit them). */
-  readonly temperature?: number | undefined;
-  readonly maxTokens?: number | undefined;
+  /** Request parameters of an LLM step, when the instrumentation records them. */
+  readonly temperature: number | undefined;
+  readonly maxTokens: number | undefined;
   /** `cloud.region` of the span's resource. */
-  readonly region?: string | undefined;
+  readonly region: string | undefined;
   readonly toolName: string | undefined;
   readonly toolCallId: string | undefined;
-  /** `sha256:<hex>` of the canonical JSON of the tool arguments, when captured. */
-  readonly argsHash: string | undefined;
-  /** `sha256:<hex>` of the canonical JSON of the tool result, when captured. */
-  readonly resultHash: string | undefined;
+  /**
+   * Digest of the tool arguments, when captured: equal exactly when the
+   * canonical JSON of the arguments is (`sha256Of` gives its `sha256:<hex>`).
+   */
+  readonly argsHash: ContentDigest | undefined;
+  /** Digest of the tool result, when captured (as `argsHash`). */
+  readonly resultHash: ContentDigest | undefined;
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly status: SpanOutcome;
@@ -70,13 +76,12 @@ export interface SpanView {
   readonly exceptionMessage: string | undefined;
   /** Tool calls this LLM step planned (empty for other roles). */
   readonly plannedToolCalls: readonly PlannedToolCall[];
-  /**
-   * Why this LLM step stopped, when the instrumentation says. Optional so views
-   * built before it existed still type-check.
-   */
-  readonly finishReason?: FinishReason | undefined;
-  /** Attributes that were present but unusable (wrong type, unparseable, too large). */
+  /** Why this LLM step stopped, when the instrumentation says. */
+  readonly finishReason: FinishReason | undefined;
+  /** Attributes that were present but unusable (wrong type, unparseable). */
   readonly malformed: readonly string[];
+  /** Content attributes over `maxContentChars`: sampled or skimmed, not read whole. */
+  readonly limited: readonly string[];
   /**
    * The span's raw attributes and events (references, not copies), for
    * signals configured to read a user-chosen key: a task type, a feedback

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
 import type { Attributes, Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import { parseOrThrow } from '../config/config-error.js';
 import { fingerprintOf, toolOf } from '../engine/finding.js';
 import type { Finding, RawFinding } from '../engine/finding.js';
@@ -12,7 +12,7 @@ import { TriageMetrics } from '../emit/triage-metrics.js';
 import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
-import { normalizeSpan } from '../normalize/normalize-span.js';
+import { viewOf } from '../normalize/normalize-span.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
 import { FailureRouter } from '../routing/failure-router.js';
@@ -34,6 +34,8 @@ import { optionsSchema } from './options.js';
 import type { AgentTriageSpanProcessorOptions, ResolvedOptions } from './options.js';
 
 const SWEEP_INTERVAL_MS = 100;
+const NO_FINDINGS: readonly RawFinding[] = Object.freeze([]);
+const NO_EVENTS: readonly TimedEvent[] = Object.freeze([]);
 
 /**
  * Watches agent spans, evaluates failure signals per span and per turn,
@@ -136,8 +138,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       onStraySpan: (view, findings, reason, turn) => {
         this._onStraySpan(view, findings, reason, turn);
       },
-      forward: span => {
-        this._forward(span);
+      forward: (span, diagnostics) => {
+        this._forward(enrichSpan(span, diagnostics));
       },
       onEvicted: reason => {
         this.metrics.evicted.add([reason]);
@@ -272,40 +274,42 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     };
   }
 
-  /** Returns the span to forward, or `taken` when the assembler now owns it (a turn root). */
+  /**
+   * One pass per span: view it once, judge it, and either hand it to the
+   * assembler (a turn root, written once when its turn is decided) or return
+   * it with what it carries written on it once (a copy only when something is
+   * written).
+   */
   private _process(span: ReadableSpan): { out: ReadableSpan; taken: boolean } {
     const context = span.spanContext();
     const adapter = adapterFor(span, this._adapters);
-    const evictedSummary = this._evictedRoots.get(context.spanId);
+    const evictedSummary = this._evictedRoots.size === 0 ? undefined : this._evictedRoots.get(context.spanId);
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
       // Not an agent span, not in an agent trace; unless its keys say it is one we cannot read.
       const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
       return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
     }
-    let view = normalizeSpan(span, adapter ? [adapter] : []);
+    const view = viewOf(span, adapter, this._options.maxContentChars);
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
-      const agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
-      if (agentName !== undefined) view = { ...view, agentName };
+      view.agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
     }
     for (const key of view.malformed) this.metrics.malformed.add([key]);
+    for (const key of view.limited) this.metrics.contentLimited.add([key]);
     if (evictedSummary !== undefined) {
       // Its turn was already decided on partial data; do not count it twice.
       this._evictedRoots.delete(context.spanId);
       return { out: enrichSpan(span, [], evictedSummary), taken: false };
     }
-    const raw = view.role === 'other' ? [] : this._engine.evaluateSpan(view);
+    const raw = view.role === 'other' ? NO_FINDINGS : this._engine.evaluateSpan(view);
     const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
-    // Diagnostics travel with the span wherever it goes (a turn root is forwarded
-    // by the assembler); provisional findings only on spans forwarded from here,
-    // since a decided turn writes its own.
-    const diagnosed = diagnostics ? enrichSpan(span, diagnostics) : span;
-    let out = diagnosed;
-    if (raw.length > 0) {
-      const provisional = raw.map(r => this._classify(r, view.traceId, undefined, view.agentName, false));
-      out = enrichSpan(diagnosed, provisional.map(f => findingEvent(f, span.endTime)));
-    }
-    const taken = this._assembler.spanEnded(diagnosed, view, raw);
-    return { out, taken };
+    // A turn root the assembler takes carries its diagnostics until its turn
+    // writes everything at once; provisional findings go only on spans
+    // forwarded from here, since a decided turn writes its own.
+    // Classified (and so routed, with onFailure) before the assembler may decide the turn.
+    const provisional = raw.length === 0 ? NO_EVENTS : raw.map(r => findingEvent(this._classify(r, view.traceId, undefined, view.agentName, false), span.endTime));
+    if (this._assembler.spanEnded(span, view, raw, diagnostics ?? NO_EVENTS)) return { out: span, taken: true };
+    if (provisional.length === 0) return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
+    return { out: enrichSpan(span, diagnostics ? [...diagnostics, ...provisional] : provisional), taken: false };
   }
 
   private _onTurn(turn: AssembledTurn): void {
@@ -327,14 +331,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           const fixtureId = fixtureIds.get(f);
           return fixtureId === undefined ? event : { ...event, attributes: { ...event.attributes, [ATTR_TRIAGE_FIXTURE_ID]: fixtureId } };
         });
-        const diagnostics = this._health.checkTurn(turn, time) ?? [];
+        const diagnostics = this._health.checkTurn(turn, time) ?? NO_EVENTS;
         const populationEvents = population.map(f => findingEvent(f, time, EVENT_TRIAGE_POPULATION_FINDING));
-        root = enrichSpan(root, [...events, ...populationEvents, ...diagnostics], summary);
+        root = enrichSpan(root, [...turn.rootDiagnostics, ...events, ...populationEvents, ...diagnostics], summary);
       } else if (turn.rootIsAgent) {
         this._rememberEvictedRoot(turn.rootSpanId, summary);
       }
     } catch (error) {
       this._internalError('turn', error);
+      // Never lose what the span already carried when it ended.
+      if (root) root = enrichSpan(root, turn.rootDiagnostics);
     } finally {
       if (root) this._forward(root);
     }

@@ -15,6 +15,8 @@ import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
 import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
+import { DEFAULT_MAX_CONTENT_CHARS } from '../normalize/attribute-reader.js';
+import { SAMPLED_EDGE_CHARS } from '../normalize/content-hash.js';
 
 export interface AgentTriageSpanProcessorOptions {
   /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })`. */
@@ -58,6 +60,13 @@ export interface AgentTriageSpanProcessorOptions {
   maxAgentLabels?: number;
   /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
   instrumentationHealthIntervalMs?: number;
+  /**
+   * Content attributes (tool arguments and results, output messages) longer
+   * than this are not parsed whole: digests cover their length and first and
+   * last KiB, planned calls are read with long strings stepped over. Counted
+   * in `agent_triage.attributes.limited`. The default value is 8192.
+   */
+  maxContentChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
   state?: StateOptions;
   /** Called once per signal, reason and subject when a signal cannot judge part of the traffic (instrumentation health). */
@@ -132,6 +141,7 @@ export const optionsSchema = z.strictObject({
   orphanTimeoutMs: durationMs.default(300_000),
   maxAgentLabels: positiveInt.default(100),
   instrumentationHealthIntervalMs: durationMs.default(60_000),
+  maxContentChars: z.number().int().min(2 * SAMPLED_EDGE_CHARS).default(DEFAULT_MAX_CONTENT_CHARS),
   state: z
     .strictObject({
       path: z.string().min(1).default(DEFAULT_STATE_PATH),

@@ -69,6 +69,8 @@ function emptyView(fixture: Fixture, spanId: string, name: string, startMs: numb
     conversationId: fixture.session_id,
     model: undefined,
     provider: undefined,
+    temperature: undefined,
+    maxTokens: undefined,
     region: fixture.context_env.region ?? undefined,
     toolName: undefined,
     toolCallId: undefined,
@@ -83,7 +85,9 @@ function emptyView(fixture: Fixture, spanId: string, name: string, startMs: numb
     exceptionType: error?.exception_type ?? undefined,
     exceptionMessage: error?.exception_message ?? undefined,
     plannedToolCalls: [],
+    finishReason: undefined,
     malformed: [],
+    limited: [],
     attributes: {},
     events: [],
   };

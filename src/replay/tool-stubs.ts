@@ -1,5 +1,6 @@
 import type { Fixture, ToolHistoryEntry } from '../fixtures/fixture-schema.js';
-import { hashAttribute, hashValue } from '../normalize/content-hash.js';
+import { DEFAULT_MAX_CONTENT_CHARS } from '../normalize/attribute-reader.js';
+import { digestAttribute, hashValue, sha256Of } from '../normalize/content-hash.js';
 
 /** A stubbed call that differs from the recording (another tool, other arguments, or one call too many). */
 export class ToolStubMismatchError extends Error {
@@ -82,5 +83,7 @@ export function toolStubsFromFixture(fixture: Fixture, options: ToolStubOptions 
 
 /** Arguments hash the way the recording did: objects canonically, JSON strings parsed first. */
 function argsHash(args: unknown): string | undefined {
-  return typeof args === 'string' ? hashAttribute(args) : hashValue(args);
+  if (typeof args !== 'string') return hashValue(args);
+  const digest = digestAttribute(args, DEFAULT_MAX_CONTENT_CHARS);
+  return digest === undefined ? undefined : sha256Of(digest);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sha256Of } from '../normalize/content-hash.js';
 import { isFailed } from '../normalize/span-view.js';
 import type { SpanView } from '../normalize/span-view.js';
 import type { Signal, SignalDeps } from './signal.js';
@@ -49,7 +50,8 @@ const MAX_TOOLS = 10_000;
  */
 export function createToolResultMismatchSignal(options: ToolResultMismatchOptions, deps: SignalDeps): Signal {
   const config = toolResultMismatchOptions.parse(options);
-  const memory = deps.state('memory', memorySchema, config.maxRemembered);
+  // 'results', not the 'memory' of versions that stored every digest as sha256: those entries would all look changed.
+  const memory = deps.state('results', memorySchema, config.maxRemembered);
   const tools = deps.state('tools', toolSchema, MAX_TOOLS);
   return {
     id: 'tool_result_mismatch',
@@ -90,9 +92,9 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
             spanId: span.spanId,
             details: {
               'gen_ai.tool.name': tool,
-              args_hash: argsHash,
-              result_hash: resultHash,
-              previous_result_hash: previous[0],
+              args_hash: sha256Of(argsHash),
+              result_hash: sha256Of(resultHash),
+              previous_result_hash: sha256Of(previous[0]),
             },
           });
         }

@@ -1,5 +1,5 @@
 import type { RawFinding } from '../engine/finding.js';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
 import type { StepSummary } from './turn-view.js';
 
@@ -19,7 +19,7 @@ export interface SpanNode {
   agentVersion: string | undefined;
   conversationId: string | undefined;
   step: StepSummary | undefined;
-  findings: RawFinding[] | undefined;
+  findings: readonly RawFinding[] | undefined;
   /** Set once the node's turn is decided: the root span id of that turn. */
   decidedBy: string | undefined;
 }
@@ -28,6 +28,8 @@ export interface SpanNode {
 export interface HeldRoot {
   readonly span: ReadableSpan;
   readonly view: SpanView;
+  /** Instrumentation-health events found when it ended, written with the verdict. */
+  readonly diagnostics: readonly TimedEvent[];
   readonly deadlineMs: number;
 }
 

@@ -1,4 +1,4 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
 import type { SpanView } from '../normalize/span-view.js';
@@ -21,6 +21,8 @@ export interface AssembledTurn extends TurnView {
   readonly rootSpan: ReadableSpan | undefined;
   /** Span-level findings of the turn's spans, already written on those spans. */
   readonly spanFindings: readonly RawFinding[];
+  /** Instrumentation-health events found when the root span ended, to write on it with the verdict. */
+  readonly rootDiagnostics: readonly TimedEvent[];
   /** True when the root was a real turn root (`invoke_agent`...), not a local root that held agent spans. */
   readonly rootIsAgent: boolean;
   readonly evictionReason: EvictionReason | undefined;
@@ -40,8 +42,8 @@ export interface AssemblerHooks {
     reason: 'late' | 'truncated',
     turn: { rootSpanId: string; agentName: string | undefined } | undefined,
   ): void;
-  /** A local root that turned out to hold no agent span: forward it unchanged. */
-  forward(span: ReadableSpan): void;
+  /** A local root that turned out to hold no agent span: forward it with the diagnostics it ended with. */
+  forward(span: ReadableSpan, diagnostics: readonly TimedEvent[]): void;
   onEvicted(reason: EvictionReason): void;
   onInternalError(error: unknown): void;
   /** Message content to keep on an LLM step's summary; only set when replay fixtures opt in to it. */
@@ -121,7 +123,7 @@ export class TurnAssembler {
    * (a turn root, held or already forwarded by `onTurn`); otherwise the caller
    * forwards it.
    */
-  spanEnded(span: ReadableSpan, view: SpanView, findings: RawFinding[]): boolean {
+  spanEnded(span: ReadableSpan, view: SpanView, findings: readonly RawFinding[], diagnostics: readonly TimedEvent[]): boolean {
     const isAgentSpan = view.role !== 'other';
     let state = this._states.get(view.traceId);
     if (!state) {
@@ -150,11 +152,11 @@ export class TurnAssembler {
     if (isCandidateRoot) {
       const deadline = this._now() + this._limits.decisionWaitMs;
       if (this._limits.decisionWaitMs > 0) {
-        state.held.set(node.spanId, { span, view, deadlineMs: deadline });
+        state.held.set(node.spanId, { span, view, diagnostics, deadlineMs: deadline });
       } else if (state.hasOpenMembers(node)) {
-        state.held.set(node.spanId, { span, view, deadlineMs: this._now() + this._limits.rootGraceMs });
+        state.held.set(node.spanId, { span, view, diagnostics, deadlineMs: this._now() + this._limits.rootGraceMs });
       } else {
-        this._decide(state, node, { span, view }, undefined);
+        this._decide(state, node, { span, view, diagnostics }, undefined);
       }
       this._releaseIfSettled(state);
       return true;
@@ -230,7 +232,7 @@ export class TurnAssembler {
   private _decide(
     state: TraceState,
     root: SpanNode,
-    rootEnd: { span: ReadableSpan; view: SpanView } | undefined,
+    rootEnd: { span: ReadableSpan; view: SpanView; diagnostics: readonly TimedEvent[] } | undefined,
     evictionReason: EvictionReason | undefined,
   ): void {
     state.held.delete(root.spanId);
@@ -239,7 +241,7 @@ export class TurnAssembler {
       members = state.membersOf(root);
     } catch (error) {
       // Never lose a root we took over: forward it as it is.
-      if (rootEnd) this._hooks.forward(rootEnd.span);
+      if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       this._hooks.onInternalError(error);
       return;
     }
@@ -256,7 +258,7 @@ export class TurnAssembler {
     }
     const hasAgentContent = members.some(node => node.isAgentSpan);
     if (!hasAgentContent) {
-      if (rootEnd) this._hooks.forward(rootEnd.span);
+      if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       return;
     }
     // onTurn forwards the root span and never throws.
@@ -271,6 +273,7 @@ export class TurnAssembler {
       conversationId: root.conversationId ?? members.find(node => node.conversationId !== undefined)?.conversationId,
       steps,
       spanFindings,
+      rootDiagnostics: rootEnd?.diagnostics ?? [],
       incomplete: rootEnd === undefined || open || state.truncated,
       evictionReason,
     });
@@ -306,7 +309,7 @@ export class TurnAssembler {
   }
 }
 
-function recordEnd(node: SpanNode, view: SpanView, findings: RawFinding[], messages: readonly StepMessage[] | undefined): void {
+function recordEnd(node: SpanNode, view: SpanView, findings: readonly RawFinding[], messages: readonly StepMessage[] | undefined): void {
   node.ended = true;
   node.parentId = view.parentSpanId;
   node.isLocalRoot = view.isLocalRoot;

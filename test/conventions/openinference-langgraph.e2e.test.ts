@@ -14,6 +14,7 @@ import { EXPECTED_FINDINGS, SCENARIOS, SCENARIO_SCRIPTS, enableAsyncContext, fin
 import type { ModelReply, PlannedCall, Scenario, ScenarioScript } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { sha256Of } from '../../src/normalize/content-hash.js';
 
 // LangGraph's prebuilt ReAct agent traced by OpenInference's LangChain
 // instrumentation, through the real OTel SDK and the triage processor. The
@@ -153,7 +154,7 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
     expect([first?.toolName, second?.toolName]).toEqual(['get_weather', 'get_weather']);
     // LangChain tool spans carry no call id; matching falls back to name and order.
     expect([first?.toolCallId, second?.toolCallId]).toEqual([undefined, undefined]);
-    expect(first?.argsHash).toMatch(/^sha256:/);
+    expect(first?.argsHash && sha256Of(first.argsHash)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(first?.argsHash).toBe(second?.argsHash);
     expect(first?.resultHash).not.toBe(second?.resultHash);
   });
@@ -166,7 +167,7 @@ describe('OpenInference (LangGraph through @arizeai/openinference-instrumentatio
     await agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
     await h.processor.forceFlush();
     const [first, second] = toolViews(h.spans());
-    expect(first?.resultHash).toMatch(/^sha256:/);
+    expect(first?.resultHash && sha256Of(first.resultHash)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(first?.resultHash).toBe(second?.resultHash);
   });
 });

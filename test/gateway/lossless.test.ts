@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/index.js';
+import { otlpTypes } from '../../src/gateway/otlp-proto.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
-import { postTraces, present, startTestGateway } from '../helpers/gateway.js';
+import { postTraces, present, requestJson, startTestGateway } from '../helpers/gateway.js';
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>> | undefined;
 let gateway: Gateway | undefined;
@@ -71,14 +72,26 @@ const sameInts = (value: unknown): unknown => JSON.parse(JSON.stringify(value).r
 const attrs = (list: unknown): Json[] => sameInts(list) as Json[];
 const withoutTriage = (list: Json[]): Json[] => list.filter(kv => !String(kv['key']).startsWith('agent_triage.'));
 
+/** The same request as OTLP/protobuf: ids from hex to bytes, then the protocol's own encoding. */
+function asProtobuf(json: unknown): Uint8Array {
+  const withByteIds = JSON.parse(JSON.stringify(json), (key, value: unknown) =>
+    ['traceId', 'spanId', 'parentSpanId'].includes(key) && typeof value === 'string' ? Buffer.from(value, 'hex').toString('base64') : value,
+  ) as Record<string, unknown>;
+  return otlpTypes.request.encode(otlpTypes.request.fromObject(withByteIds)).finish();
+}
+
 describe('gateway forwarding is lossless', () => {
-  it('forwards resource, scope, ids, times, links, status and every attribute as received, plus only what triage added', async () => {
+  it.each([
+    // The SDK's serializer marks the parent's remoteness as known (0x100); received bytes go out as they came.
+    { encoding: 'OTLP/JSON', body: () => JSON.stringify(request), headers: { 'content-type': 'application/json' }, unsetFlags: 0x100 },
+    { encoding: 'OTLP/protobuf (forwarded as the bytes received)', body: () => asProtobuf(request), headers: { 'content-type': 'application/x-protobuf' }, unsetFlags: 0 },
+  ])('$encoding: forwards resource, scope, ids, times, links, status and every attribute as received, plus only what triage added', async ({ body, headers, unsetFlags }) => {
     receiver = await startOtlpReceiver();
     gateway = await startTestGateway({ forward: { endpoint: `${receiver.url}/v1/traces` } });
-    expect((await postTraces(gateway, JSON.stringify(request))).status).toBe(200);
+    expect((await postTraces(gateway, body(), headers)).status).toBe(200);
     await gateway.shutdown();
 
-    const out = receiver.requests.map(r => JSON.parse(r.body.toString('utf8')) as { resourceSpans: Json[] });
+    const out = receiver.requests.map(r => requestJson(r) as { resourceSpans: Json[] });
     const resourceSpans = out.flatMap(r => r.resourceSpans) as { resource: Json; schemaUrl: string; scopeSpans: { scope: Json; schemaUrl: string; spans: Json[] }[] }[];
     const sent = present(request.resourceSpans[0], 'sent resourceSpans');
     const sentScope = present(sent.scopeSpans[0], 'sent scopeSpans');
@@ -96,12 +109,12 @@ describe('gateway forwarding is lossless', () => {
       const forwarded = present(spans.find(s => s['spanId'] === original.spanId), original.spanId);
       const { attributes, events = [], links = [], flags, ...plain } = original as Json & { attributes: Json[]; events?: Json[]; links?: Json[] };
       expect(forwarded).toMatchObject(plain);
-      expect(Number(forwarded['flags']) & 0x3ff).toBe(flags === undefined ? 0x100 : flags);
+      expect(Number(forwarded['flags'] ?? 0) & 0x3ff).toBe(flags ?? unsetFlags);
       expect(withoutTriage(attrs(forwarded['attributes']))).toEqual(attrs(attributes));
       const forwardedEvents = forwarded['events'] as Json[];
       expect(sameInts(forwardedEvents.slice(0, events.length))).toMatchObject(sameInts(events) as Json[]);
       expect(forwardedEvents.slice(events.length).every(e => e['name'] === 'agent_triage.failure')).toBe(true);
-      expect(sameInts(forwarded['links'])).toMatchObject(sameInts(links) as Json[]);
+      expect(sameInts(forwarded['links'] ?? [])).toMatchObject(sameInts(links) as Json[]);
     }
     const tool = present(spans.find(s => s['spanId'] === TOOL), 'tool');
     expect((tool['events'] as Json[]).map(e => e['name'])).toEqual(['exception', 'agent_triage.failure']);

@@ -3,7 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ADAPTERS, adapterFor } from '../../src/normalize/adapters.js';
-import { hashValue } from '../../src/normalize/content-hash.js';
+import { digestValue } from '../../src/normalize/content-hash.js';
 import { normalizeFinishReason } from '../../src/normalize/finish-reason.js';
 import { normalizeSpan } from '../../src/normalize/normalize-span.js';
 import type { SpanView } from '../../src/normalize/span-view.js';
@@ -71,7 +71,7 @@ describe('adapter choice: the most specific convention wins', () => {
 
   it('every convention reads the same LLM step: planned call, arguments hash, output tokens', () => {
     const views = [AI_SDK_DO_GENERATE, TRACELOOP_CHAT, LEGACY_OPENAI_CHAT, OPENINFERENCE_LLM].map(a => view(a));
-    const argsHash = hashValue({ city: 'Paris' });
+    const argsHash = digestValue({ city: 'Paris' });
     expect(views.map(v => [v.role, v.outputTokens, v.plannedToolCalls.map(c => [c.name, c.argsHash])])).toEqual(
       Array(4).fill(['llm_step', 7, [['get_weather', argsHash]]]),
     );
@@ -153,15 +153,15 @@ describe('parsing edge cases', () => {
     const b = tool(toolMessage('call_2', '{"temp":14}'));
     const c = tool(toolMessage('call_3', '{"temp":31}'));
     expect(a.resultHash).toBe(b.resultHash);
-    expect(a.resultHash).toBe(hashValue({ temp: 14 }));
+    expect(a.resultHash).toBe(digestValue({ temp: 14 }));
     expect(c.resultHash).not.toBe(a.resultHash);
   });
 
   it('Traceloop decorator input: the tool arguments are hashed, not the {args, kwargs} envelope', () => {
     const tool = (input: unknown) => view({ 'traceloop.span.kind': 'tool', 'traceloop.entity.name': 'get_weather', 'traceloop.entity.input': JSON.stringify(input) });
-    expect(tool({ args: [], kwargs: { city: 'Paris' } }).argsHash).toBe(hashValue({ city: 'Paris' }));
-    expect(tool({ args: [{ city: 'Paris' }], kwargs: {} }).argsHash).toBe(hashValue({ city: 'Paris' }));
-    expect(tool({ args: ['Paris', 3], kwargs: {} }).argsHash).toBe(hashValue(['Paris', 3]));
+    expect(tool({ args: [], kwargs: { city: 'Paris' } }).argsHash).toBe(digestValue({ city: 'Paris' }));
+    expect(tool({ args: [{ city: 'Paris' }], kwargs: {} }).argsHash).toBe(digestValue({ city: 'Paris' }));
+    expect(tool({ args: ['Paris', 3], kwargs: {} }).argsHash).toBe(digestValue(['Paris', 3]));
   });
 
   it.each([

@@ -1,0 +1,29 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+
+/**
+ * Where a received span's forwarded form comes from, kept on the span the
+ * triage pipeline reads (and inherited by the copies enrichment makes), so
+ * the gateway's `next` finds it without a lookup.
+ */
+export const FORWARD = Symbol('agent-triage.forward');
+
+/** The envelope a span was received in: its resource and scope, as their original bytes. */
+export interface ScopeGroup {
+  readonly resource: { readonly bytes: Uint8Array | undefined; readonly schemaUrl: string };
+  readonly scopeBytes: Uint8Array | undefined;
+  readonly schemaUrl: string;
+}
+
+/**
+ * Received as OTLP/protobuf: the span's own bytes (forwarded as they are,
+ * plus what triage wrote) and the attributes it arrived with. Received as
+ * OTLP/JSON: a lossless `ReadableSpan` to serialize.
+ */
+export type ForwardSource =
+  | { readonly bytes: Uint8Array; readonly group: ScopeGroup; readonly attributes: Attributes }
+  | { readonly readable: ReadableSpan };
+
+export function forwardSourceOf(span: ReadableSpan): ForwardSource | undefined {
+  return (span as { [FORWARD]?: ForwardSource })[FORWARD];
+}
