@@ -1,13 +1,12 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import * as traceloop from '@traceloop/node-server-sdk';
 import OpenAI from 'openai';
-import { OpenAIInstrumentation as LegacyOpenAIInstrumentation } from 'traceloop-instrumentation-openai-legacy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIOS, findingsOf, toolViews, turnRoots } from '../helpers/agent-scenarios.js';
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, runScenarioTurn } from '../helpers/openai-agent.js';
+import { initializeLegacyOpenLLMetry } from '../helpers/openllmetry-legacy.js';
 import { sha256Of } from '../../src/normalize/content-hash.js';
 
 // The legacy OpenLLMetry format, still in many dashboards: the 0.22.5 OpenAI
@@ -28,20 +27,7 @@ async function runTurn(scenario: Scenario): Promise<void> {
 describe('OpenLLMetry legacy indexed format (instrumentation-openai 0.22.5)', () => {
   beforeAll(async () => {
     h = createHarness();
-    traceloop.initialize({
-      appName: 'weather-app',
-      exporter: new InMemorySpanExporter(),
-      processor: h.processor,
-      disableBatch: true,
-      // Nothing instrumented by the SDK itself: the legacy instrumentation below does OpenAI.
-      instrumentModules: { langchain: false },
-      traceloopSyncEnabled: false,
-      silenceInitializationMessage: true,
-    });
-    // Left on its default provider, it finds Traceloop's global through its own API copy; the test's
-    // copy is api 1.10 on the 3.x run and cannot see a global that Traceloop's api 1.9 registered.
-    const legacy = new LegacyOpenAIInstrumentation();
-    legacy.manuallyInstrument(OpenAI);
+    initializeLegacyOpenLLMetry(h.processor, new InMemorySpanExporter());
     client = new OpenAI({ apiKey: 'test-key', baseURL: await server.start(), maxRetries: 0 });
   });
   afterAll(() => server.stop());

@@ -1,4 +1,3 @@
-import * as traceloop from '@traceloop/node-server-sdk';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { SCENARIOS, findingsOf, toolViews, turnRoots } from '../helpers/agent-sc
 import type { Scenario } from '../helpers/agent-scenarios.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, runScenarioTurn } from '../helpers/openai-agent.js';
+import { FakeChatCompletionsServer, LEAKS_A_SPAN, OPENLLMETRY_EXPECTED, OPENLLMETRY_MODULES, initializeTraceloop, runScenarioTurn } from '../helpers/openai-agent.js';
 import { sha256Of } from '../../src/normalize/content-hash.js';
 
 // OpenLLMetry (Traceloop SDK 0.27): `withAgent`/`withTool` entity spans and
@@ -14,11 +13,6 @@ import { sha256Of } from '../../src/normalize/content-hash.js';
 // with the real OpenAI client against a loopback fake model. Traceloop runs
 // its own NodeSDK; our processor is its extra `processor`, and its own
 // exporter is in-memory so nothing leaves the process.
-
-// Traceloop types `openAI` with openai's CommonJS declarations; the ESM class
-// we import is the same class at run time, but TypeScript sees two types.
-type InstrumentModules = NonNullable<Parameters<typeof traceloop.initialize>[0]>['instrumentModules'];
-const instrumentModules = { openAI: OpenAI } as unknown as InstrumentModules;
 
 const server = new FakeChatCompletionsServer();
 let client: OpenAI;
@@ -32,15 +26,7 @@ async function runTurn(scenario: Scenario): Promise<void> {
 describe('OpenLLMetry / Traceloop 0.27 (current GenAI format)', () => {
   beforeAll(async () => {
     h = createHarness();
-    traceloop.initialize({
-      appName: 'weather-app',
-      exporter: new InMemorySpanExporter(),
-      processor: h.processor,
-      disableBatch: true,
-      instrumentModules,
-      traceloopSyncEnabled: false,
-      silenceInitializationMessage: true,
-    });
+    initializeTraceloop(h.processor, new InMemorySpanExporter(), OPENLLMETRY_MODULES);
     client = new OpenAI({ apiKey: 'test-key', baseURL: await server.start(), maxRetries: 0 });
   });
   afterAll(() => server.stop());

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as traceloop from '@traceloop/node-server-sdk';
 import { withAgent, withTool } from '@traceloop/node-server-sdk';
-import type OpenAI from 'openai';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { EXPECTED_FINDINGS, HANDOFF_TOOL, SCENARIO_SCRIPTS } from './agent-scenarios.js';
 import type { ModelReply, PlannedCall, Scenario, ScenarioScript } from './agent-scenarios.js';
@@ -17,6 +19,30 @@ const TOOL_DEFINITIONS: ChatCompletionTool[] = ['get_weather', 'get_time', HANDO
   function: { name, parameters: { type: 'object', properties: {} } },
 }));
 const MAX_STEPS = 4;
+
+type InstrumentModules = NonNullable<Parameters<typeof traceloop.initialize>[0]>['instrumentModules'];
+
+// Traceloop types `openAI` with openai's CommonJS declarations; the ESM class
+// we import is the same class at run time, but TypeScript sees two types.
+/** The current OpenLLMetry format: Traceloop instruments the OpenAI client itself. */
+export const OPENLLMETRY_MODULES = { openAI: OpenAI } as unknown as InstrumentModules;
+
+/**
+ * Starts Traceloop's own NodeSDK (once per process) with the triage processor
+ * as its extra `processor`, and its own exporter (in-memory in tests, so
+ * nothing leaves the process) seeing the spans as the app made them.
+ */
+export function initializeTraceloop(processor: SpanProcessor, exporter: SpanExporter, instrumentModules: InstrumentModules): void {
+  traceloop.initialize({
+    appName: 'weather-app',
+    exporter,
+    processor,
+    disableBatch: true,
+    instrumentModules,
+    traceloopSyncEnabled: false,
+    silenceInitializationMessage: true,
+  });
+}
 
 /** The loopback model: answers each Chat Completions request with the next scripted reply. */
 export class FakeChatCompletionsServer {
@@ -75,6 +101,16 @@ function completion(reply: { toolCalls: readonly PlannedCall[] } | { text: strin
     ],
     usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
   };
+}
+
+/** Runs `body` with an OpenAI client talking to a fresh loopback fake model, then stops the model. */
+export async function withFakeOpenAi(body: (server: FakeChatCompletionsServer, client: OpenAI) => Promise<void>): Promise<void> {
+  const server = new FakeChatCompletionsServer();
+  try {
+    await body(server, new OpenAI({ apiKey: 'test-key', baseURL: await server.start(), maxRetries: 0 }));
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Scripts the fake model for a scenario and runs one agent turn against it. */

@@ -1,0 +1,14 @@
+import { describe, it } from 'vitest';
+import { SCENARIOS } from '../helpers/agent-scenarios.js';
+import { OPENLLMETRY_MODULES, initializeTraceloop, runScenarioTurn, withFakeOpenAi } from '../helpers/openai-agent.js';
+import { expectCorpusGoldens, goldenRecorder, runTurns } from './golden.js';
+
+describe('golden verdicts: OpenLLMetry (current GenAI format) scenarios', () => {
+  it('scan findings and span enrichment match the goldens', async () => {
+    // Traceloop runs its own provider: the triage processor is its extra processor, its exporter keeps the raw spans.
+    const recorder = goldenRecorder();
+    initializeTraceloop(recorder.processor, recorder.raw, OPENLLMETRY_MODULES);
+    await withFakeOpenAi((server, client) => runTurns(recorder, SCENARIOS, scenario => runScenarioTurn(server, client, scenario)));
+    await expectCorpusGoldens('openllmetry', recorder);
+  });
+});
