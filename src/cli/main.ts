@@ -14,13 +14,16 @@ const program = new Command()
 
 program
   .command('scan')
-  .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them); prints one JSON line per finding')
-  .argument('<paths...>', 'files, or directories whose *.json and *.jsonl files are read in name order')
+  .description('Triage OTLP/JSON trace files (ExportTraceServiceRequest, or JSON Lines of them, optionally gzipped); prints one JSON line per finding')
+  .argument('<paths...>', 'files, or directories whose *.json, *.jsonl, *.json.gz and *.jsonl.gz files are read in name order')
   .option('--taxonomy <name-or-file>', 'taxonomy preset (default, incident-review, mast) or YAML file', 'default')
   .option('--fixtures <dir>', 'write a replay fixture and handoff packet per failure found into <dir>')
   .option('--fixture-severities <list>', 'comma-separated severities that get a fixture', 'hard')
   .option('--include-messages', 'keep message content in fixtures (credentials scrubbed); off: hashes only')
   .option('--state <file>', 'state file to load baselines from and save them to (default: in memory, nothing saved)')
+  .option('--max-document-bytes <n>', 'largest JSON document (a whole file, or one JSON Lines line) held at once (default: 67108864)')
+  .option('--reorder-window-ms <n>', 'recorded time a trace waits after its latest span end for more of its spans (default: 300000)')
+  .option('--max-spans-in-flight <n>', 'spans held at once; past it the oldest traces are judged early (default: 500000)')
   .action(async (paths: string[], options: Record<string, unknown>) => {
     process.exitCode = await runScan(paths, options, process.stdout, process.stderr);
   });

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../config/config-error.js';
-import { readTraceFiles } from '../otlp/read-trace-files.js';
-import { findingToJsonLine, scanSpans } from '../scan/scan-spans.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { DEFAULT_MAX_DOCUMENT_BYTES, readTraceFileStream } from '../otlp/read-trace-files.js';
+import { DEFAULT_SCAN_LIMITS, findingToJsonLine, scanSpanStream } from '../scan/scan-spans.js';
 import type { ScanOptions } from '../scan/scan-spans.js';
 import { SEVERITIES } from '../signals/signal.js';
 
@@ -17,6 +18,9 @@ const scanArgs = z.strictObject({
     .default(['hard']),
   includeMessages: z.boolean().default(false),
   state: z.string().min(1).optional(),
+  maxDocumentBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_DOCUMENT_BYTES),
+  reorderWindowMs: z.coerce.number().int().nonnegative().default(DEFAULT_SCAN_LIMITS.reorderWindowMs),
+  maxSpansInFlight: z.coerce.number().int().positive().default(DEFAULT_SCAN_LIMITS.maxSpansInFlight),
 });
 
 /** The scan writes what it finds: no age or count limit, the user chose the directory. */
@@ -46,22 +50,38 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
       return 2;
     }
   }
-  const { spans, errors, warnings } = readTraceFiles(args.data.paths);
-  for (const warning of warnings) err.write(`warning: ${warning}\n`);
-  for (const error of errors) err.write(`error: ${error}\n`);
-  let findings;
+  const data = args.data;
+  let errors = 0;
+  // Spans go to the scan as each request is read; problems are named on stderr as they are met.
+  async function* spanBatches(): AsyncGenerator<ReadableSpan[]> {
+    for await (const event of readTraceFileStream(data.paths, { maxDocumentBytes: data.maxDocumentBytes })) {
+      if (event.kind === 'spans') {
+        yield event.spans;
+      } else if (event.kind === 'warning') {
+        err.write(`warning: ${event.message}\n`);
+      } else {
+        errors++;
+        err.write(`error: ${event.message}\n`);
+      }
+    }
+  }
   try {
-    findings = await scanSpans(spans, {
-      ...scanOptionsOf(args.data),
-      ...(args.data.state !== undefined && { state: { path: args.data.state } }),
-      onHealthNotice: notice => err.write(`note: ${notice.signal}: cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}\n`),
-    });
+    await scanSpanStream(
+      spanBatches(),
+      {
+        ...scanOptionsOf(data),
+        ...(data.state !== undefined && { state: { path: data.state } }),
+        onHealthNotice: notice => err.write(`note: ${notice.signal}: cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}\n`),
+      },
+      finding => out.write(`${findingToJsonLine(finding)}\n`),
+      { reorderWindowMs: data.reorderWindowMs, maxSpansInFlight: data.maxSpansInFlight },
+    );
   } catch (error) {
     err.write(`agent-triage scan: ${(error as Error).message}\n`);
     return 2;
   }
-  for (const finding of findings) out.write(`${findingToJsonLine(finding)}\n`);
-  return errors.length > 0 ? 1 : 0;
+  if (errors > 0) err.write(`agent-triage scan: ${errors} ${errors === 1 ? 'input' : 'inputs'} could not be read or parsed (named above); the rest was scanned\n`);
+  return errors > 0 ? 1 : 0;
 }
 
 function scanOptionsOf(args: z.output<typeof scanArgs>): ScanOptions {

@@ -1,0 +1,278 @@
+/**
+ * (c) Gateway throughput: pre-encoded OTLP/protobuf requests (mix turns from
+ * the real SDK, encoded by the real ProtobufTraceSerializer) posted over
+ * loopback on 4 keep-alive connections to (1) the real `agent-triage gateway`
+ * CLI with triage on and (2) a minimal protobufjs pass-through, each in its
+ * own child process, both forwarding to a counting sink here. A round's time
+ * runs until the sink has every span. Rounds alternate between the two. Also
+ * the delay from a request's send to each of its spans' arrival at the sink,
+ * at two `triage.decisionWaitMs` settings.
+ *
+ *   npm run build && node --import tsx bench/gateway-throughput.ts [--quick] [--out file.json]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { MIX_SPANS_PER_TURN, recordMixTurns } from './lib/agent-mix.js';
+import { benchArgs, fmt, fmtSpread, quantile, spreadOf, table, writeSummary } from './lib/measure.js';
+import { decodeTraceRequest, spanTraceIds } from './lib/otlp-trace-proto.mjs';
+
+const args = benchArgs('gateway-throughput');
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const PASS_THROUGH = fileURLToPath(new URL('./lib/pass-through.mjs', import.meta.url));
+const TURNS_PER_REQUEST = 8;
+const SPANS_PER_REQUEST = TURNS_PER_REQUEST * MIX_SPANS_PER_TURN;
+const REQUESTS_PER_ROUND = args.quick ? 150 : 600;
+const ROUNDS = args.quick ? 2 : 5;
+const CONNECTIONS = 4;
+const DECISION_WAITS_MS = [0, 1000];
+
+interface Request {
+  readonly body: Uint8Array;
+  readonly traceIds: readonly string[];
+}
+
+function encodeRequests(count: number): Request[] {
+  const requests: Request[] = [];
+  for (let i = 0; i < count; i++) {
+    const spans = recordMixTurns(TURNS_PER_REQUEST);
+    const body = ProtobufTraceSerializer.serializeRequest(spans);
+    if (body === undefined) throw new Error('serializer returned nothing');
+    requests.push({ body, traceIds: [...new Set(spans.map(s => s.spanContext().traceId))] });
+  }
+  return requests;
+}
+
+/** Counts spans in what it receives (protobuf or JSON) and stamps each trace's span arrivals. */
+class CountingSink {
+  private expected = 0;
+  private counted = 0;
+  private done: (() => void) | undefined;
+  readonly arrivals = new Map<string, number[]>();
+  readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const at = performance.now();
+      const body = Buffer.concat(chunks);
+      const ids = (req.headers['content-type'] ?? '').includes('json') ? jsonTraceIds(body) : spanTraceIds(decodeTraceRequest(body));
+      for (const id of ids) {
+        const list = this.arrivals.get(id);
+        if (list === undefined) this.arrivals.set(id, [at]);
+        else list.push(at);
+      }
+      this.counted += ids.length;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end((req.headers['content-type'] ?? '').includes('json') ? '{}' : undefined);
+      if (this.counted >= this.expected) this.done?.();
+    });
+  });
+
+  expect(spans: number): Promise<void> {
+    this.expected = spans;
+    this.counted = 0;
+    this.arrivals.clear();
+    return new Promise(resolve => (this.done = resolve));
+  }
+
+  get count(): number {
+    return this.counted;
+  }
+}
+
+function jsonTraceIds(body: Buffer): string[] {
+  const request = JSON.parse(body.toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: { traceId: string }[] }[] }[] };
+  return (request.resourceSpans ?? []).flatMap(rs => (rs.scopeSpans ?? []).flatMap(ss => (ss.spans ?? []).map(s => s.traceId)));
+}
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Starts a child that prints `listening on <url>` on stderr; resolves with the url. */
+function startChild(argv: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      const match = /listening on (http:\/\/[^\s)]+)/.exec(text);
+      if (match?.[1] !== undefined) resolve({ child, url: match[1] });
+    });
+    child.on('exit', code => {
+      reject(new Error(`child exited ${String(code)}: ${text}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+/**
+ * Posts once; a reused keep-alive socket the server closed meanwhile (ECONNRESET) is retried by the caller.
+ */
+function post(url: string, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/v1/traces`, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, res => {
+      res.resume();
+      res.on('end', () => {
+        resolve(res.statusCode ?? 0);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface Round {
+  readonly seconds: number;
+  readonly delaysMs: number[];
+  readonly retries: number;
+}
+
+/** Posts every request on `CONNECTIONS` connections, waits until the sink has every span. */
+async function round(url: string, requests: readonly Request[], sink: CountingSink): Promise<Round> {
+  const all = sink.expect(requests.length * SPANS_PER_REQUEST);
+  const sentAt = new Map<string, number>();
+  let next = 0;
+  let retries = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < requests.length) {
+      const request = requests[next++] as Request;
+      const at = performance.now();
+      for (const id of request.traceIds) sentAt.set(id, at);
+      for (;;) {
+        let status: number;
+        try {
+          status = await post(url, request.body);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' || retries > 100) throw error;
+          retries++;
+          continue;
+        }
+        if (status === 200) break;
+        if (status !== 503 && status !== 429) throw new Error(`${url} answered ${status}`);
+        retries++;
+        await new Promise(resolve => {
+          setTimeout(resolve, 20);
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const timeout = setTimeout(() => {
+    console.error(`still waiting: sink has ${sink.count} of ${requests.length * SPANS_PER_REQUEST} spans`);
+  }, 60_000);
+  await all;
+  clearTimeout(timeout);
+  const seconds = (performance.now() - start) / 1000;
+  const delaysMs: number[] = [];
+  for (const [id, arrivals] of sink.arrivals) {
+    const sent = sentAt.get(id);
+    if (sent !== undefined) for (const at of arrivals) delaysMs.push(at - sent);
+  }
+  return { seconds, delaysMs, retries };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-triage-bench-gateway-'));
+const sink = new CountingSink();
+const sinkUrl = await listen(sink.server);
+const passThrough = await startChild([PASS_THROUGH, `${sinkUrl}/v1/traces`]);
+const results = [];
+try {
+  for (const decisionWaitMs of DECISION_WAITS_MS) {
+    const config = join(dir, `gateway-${decisionWaitMs}.yaml`);
+    writeFileSync(
+      config,
+      [
+        'listen: 127.0.0.1:0',
+        'limits: { maxQueueSpans: 2000000, maxRequestBytes: 16777216 }',
+        `forward: { endpoint: "${sinkUrl}/v1/traces", maxBatchSpans: 512, flushIntervalMs: 10 }`,
+        'metrics: { prometheus: false }',
+        `triage: { decisionWaitMs: ${decisionWaitMs}, statePath: false, maxTurnsInFlight: 100000 }`,
+        '',
+      ].join('\n'),
+    );
+    const gateway = await startChild([CLI, 'gateway', '--config', config]);
+    try {
+      const warm = encodeRequests(40);
+      const gatewayRounds: Round[] = [];
+      const passRounds: Round[] = [];
+      // Encoded before the first round: a pause between rounds would let servers close idle keep-alive sockets.
+      const perRound = Array.from({ length: ROUNDS }, () => encodeRequests(REQUESTS_PER_ROUND));
+      const warmGateway = encodeRequests(40);
+      await round(passThrough.url, warm, sink);
+      await round(gateway.url, warmGateway, sink);
+      for (let r = 0; r < ROUNDS; r++) {
+        const requests = perRound[r] ?? [];
+        // Alternate which goes first; each gets the same requests (the gateway never saw them).
+        const order = r % 2 === 0 ? ['pass', 'gateway'] : ['gateway', 'pass'];
+        for (const which of order) {
+          if (which === 'pass') passRounds.push(await round(passThrough.url, requests, sink));
+          else gatewayRounds.push(await round(gateway.url, requests, sink));
+        }
+      }
+      const spans = REQUESTS_PER_ROUND * SPANS_PER_REQUEST;
+      const rate = (rounds: Round[]): number[] => rounds.map(r => spans / r.seconds);
+      const delays = (rounds: Round[]): number[] => rounds.flatMap(r => r.delaysMs);
+      const gatewayDelays = delays(gatewayRounds);
+      const passDelays = delays(passRounds);
+      results.push({
+        decisionWaitMs,
+        spansPerRound: spans,
+        rounds: ROUNDS,
+        gatewaySpansPerSecond: spreadOf(rate(gatewayRounds)),
+        passThroughSpansPerSecond: spreadOf(rate(passRounds)),
+        ratio: spreadOf(gatewayRounds.map((g, i) => (passRounds[i]?.seconds ?? Number.NaN) / g.seconds)),
+        gatewayDelayMs: { p50: quantile(gatewayDelays, 0.5), p99: quantile(gatewayDelays, 0.99) },
+        passThroughDelayMs: { p50: quantile(passDelays, 0.5), p99: quantile(passDelays, 0.99) },
+        addedDelayMs: { p50: quantile(gatewayDelays, 0.5) - quantile(passDelays, 0.5), p99: quantile(gatewayDelays, 0.99) - quantile(passDelays, 0.99) },
+        retries: { gateway: gatewayRounds.reduce((n, r) => n + r.retries, 0), passThrough: passRounds.reduce((n, r) => n + r.retries, 0) },
+      });
+    } finally {
+      await stopChild(gateway.child);
+    }
+  }
+} finally {
+  await stopChild(passThrough.child);
+  sink.server.close();
+  agent.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}
+const main = results[0];
+const summary = {
+  bench: 'gateway-throughput',
+  spansPerRequest: SPANS_PER_REQUEST,
+  connections: CONNECTIONS,
+  results,
+  target: { ratioAtLeast: 0.8, spansPerSecondAtLeast: 50_000 },
+  meetsTarget: main !== undefined && main.ratio.median >= 0.8 && main.gatewaySpansPerSecond.median >= 50_000,
+};
+console.log(`(c) gateway vs protobufjs pass-through, ${SPANS_PER_REQUEST}-span protobuf requests, ${CONNECTIONS} keep-alive connections (median [p25–p75])`);
+table(
+  results.map(r => ({
+    decisionWaitMs: String(r.decisionWaitMs),
+    'gateway spans/s': fmtSpread(r.gatewaySpansPerSecond, 0),
+    'pass-through spans/s': fmtSpread(r.passThroughSpansPerSecond, 0),
+    ratio: fmtSpread(r.ratio),
+    'delay p50/p99 ms gateway': `${fmt(r.gatewayDelayMs.p50, 0)} / ${fmt(r.gatewayDelayMs.p99, 0)}`,
+    'delay p50/p99 ms pass-through': `${fmt(r.passThroughDelayMs.p50, 0)} / ${fmt(r.passThroughDelayMs.p99, 0)}`,
+  })),
+);
+console.log('targets: ratio ≥ 0.8 and ≥ 50,000 spans/s');
+writeSummary(args.out, summary);

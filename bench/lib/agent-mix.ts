@@ -1,0 +1,157 @@
+/**
+ * The workloads every bench shares, written with the real OTel API and SDK:
+ * the agent mix (per turn a root `invoke_agent`, 3 LLM steps of which 2 plan
+ * two tool calls, 4 tool calls, 2 plain HTTP spans) and the 3-span payload
+ * turn, with GenAI semantic-convention attributes as instrumentations write
+ * them.
+ */
+import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+
+export const MIX_SPANS_PER_TURN = 10;
+const TOOLS = ['search_orders', 'get_weather', 'fetch_invoice', 'lookup_customer'] as const;
+
+const input = JSON.stringify([
+  { role: 'system', parts: [{ type: 'text', content: 'You are a support agent. Use the tools to answer.' }] },
+  { role: 'user', parts: [{ type: 'text', content: 'Where is my order 4711 and what will the weather be on delivery?' }] },
+]);
+
+function plannedCalls(step: number): { id: string; name: string; args: Record<string, unknown> }[] {
+  return [0, 1].map(i => {
+    const name = TOOLS[(step * 2 + i) % TOOLS.length] ?? 'search_orders';
+    return { id: `call_${step}_${i}`, name, args: { order_id: 4711 + i, city: 'Berlin', include_history: i === 0 } };
+  });
+}
+
+function answerWithCalls(calls: ReturnType<typeof plannedCalls>): string {
+  return JSON.stringify([
+    {
+      role: 'assistant',
+      parts: [
+        { type: 'text', content: 'Let me look that up.' },
+        ...calls.map(c => ({ type: 'tool_call', id: c.id, name: c.name, arguments: c.args })),
+      ],
+      finish_reason: 'tool_call',
+    },
+  ]);
+}
+
+const finalAnswer = JSON.stringify([
+  { role: 'assistant', parts: [{ type: 'text', content: 'Your order 4711 ships Thursday; expect light rain in Berlin on delivery.' }], finish_reason: 'stop' },
+]);
+
+const llmAttributes = (output: string, outputTokens: number): Record<string, string | number | string[]> => ({
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'gpt-4o',
+  'gen_ai.response.model': 'gpt-4o-2024-08-06',
+  'gen_ai.usage.input_tokens': 412,
+  'gen_ai.usage.output_tokens': outputTokens,
+  'gen_ai.response.finish_reasons': [outputTokens > 60 ? 'stop' : 'tool_call'],
+  'gen_ai.input.messages': input,
+  'gen_ai.output.messages': output,
+});
+
+/** A failure to inject into a mix turn (the scan corpus has some, so the scan has findings to write). */
+export type MixFailure = 'none' | 'tool_error' | 'provider_error';
+
+/** One agent turn of the mix: 10 spans. `agent` names the agent (bounded label). */
+export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFailure = 'none'): void {
+  const root = tracer.startSpan(`invoke_agent ${agent}`, {
+    kind: SpanKind.INTERNAL,
+    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent, 'gen_ai.provider.name': 'openai' },
+  });
+  const ctx = trace.setSpan(context.active(), root);
+  for (let step = 0; step < 3; step++) {
+    const calls = step < 2 ? plannedCalls(step) : [];
+    const llm = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: llmAttributes(calls.length > 0 ? answerWithCalls(calls) : finalAnswer, calls.length > 0 ? 38 : 96) }, ctx);
+    if (failure === 'provider_error' && step === 2) {
+      llm.setAttributes({ 'error.type': '500', 'http.response.status_code': 500 });
+      llm.setStatus({ code: SpanStatusCode.ERROR, message: 'Internal Server Error' });
+    }
+    llm.end();
+    for (const call of calls) {
+      const tool = tracer.startSpan(
+        `execute_tool ${call.name}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': call.name,
+            'gen_ai.tool.type': 'function',
+            'gen_ai.tool.call.id': call.id,
+            'gen_ai.tool.call.arguments': JSON.stringify(call.args),
+            'gen_ai.tool.call.result': JSON.stringify({ ok: true, order: { id: call.args['order_id'], status: 'shipped', eta: '2025-06-12' }, forecast: 'light rain, 14°C' }),
+          },
+        },
+        ctx,
+      );
+      if (failure === 'tool_error' && call.id === 'call_1_1') {
+        tool.setAttribute('error.type', 'TimeoutError');
+        tool.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream timed out' });
+      }
+      tool.end();
+    }
+  }
+  for (const route of ['/api/orders/4711', '/api/weather']) {
+    tracer.startSpan(`GET ${route}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': `https://internal.example${route}`, 'http.response.status_code': 200 } }, ctx).end();
+  }
+  root.end();
+}
+
+/** The 3-span turn of the payload bench: root, an LLM step answering text plus one planned call, the tool call. */
+export function payloadTurn(tracer: Tracer, contentBytes: number): void {
+  const text = 'x'.repeat(Math.max(1, Math.floor(contentBytes / 2)));
+  const answer = JSON.stringify([
+    {
+      role: 'assistant',
+      parts: [
+        { type: 'text', content: text },
+        { type: 'tool_call', id: 'call_1', name: 'read_document', arguments: { doc: 'handbook.pdf' } },
+      ],
+      finish_reason: 'tool_call',
+    },
+  ]);
+  const result = JSON.stringify({ doc: 'handbook.pdf', body: 'y'.repeat(Math.max(1, Math.floor(contentBytes / 2))) });
+  const root = tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+  const ctx = trace.setSpan(context.active(), root);
+  tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: llmAttributes(answer, 40) }, ctx).end();
+  tracer
+    .startSpan(
+      'execute_tool read_document',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'read_document',
+          'gen_ai.tool.call.id': 'call_1',
+          'gen_ai.tool.call.arguments': '{"doc":"handbook.pdf"}',
+          'gen_ai.tool.call.result': result,
+        },
+      },
+      ctx,
+    )
+    .end();
+  root.end();
+}
+
+/** Ended spans of `turns` mix turns, recorded by the plain SDK as an app would export them. */
+export function recordMixTurns(turns: number, service = 'agent-app'): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('bench-agent');
+  for (let i = 0; i < turns; i++) mixTurn(tracer, `agent-${i % 3}`, failureOf(i));
+  return exporter.getFinishedSpans();
+}
+
+/** Every 50th turn has a tool error, every 70th a provider error (deterministic). */
+export function failureOf(turn: number): MixFailure {
+  if (turn % 50 === 49) return 'tool_error';
+  if (turn % 70 === 69) return 'provider_error';
+  return 'none';
+}
