@@ -14,7 +14,8 @@ export class TriageStopError extends Error {
 }
 
 interface TraceRoutes {
-  readonly controller: AbortController;
+  /** Made when someone asks for the trace's signal: most traces never need one. */
+  controller: AbortController | undefined;
   /** Retries granted so far, per signal and tool. */
   readonly retries: Map<string, number>;
   /** Routes decided so far, per signal and span: a failure is routed once even when its turn restates it. */
@@ -64,7 +65,7 @@ export class FailureRouter {
     const routedFinding: Finding = { ...finding, route };
     if (route.stopsRun && trace.stoppedBy === undefined) {
       trace.stoppedBy = routedFinding;
-      trace.controller.abort(new TriageStopError(routedFinding));
+      trace.controller?.abort(new TriageStopError(routedFinding));
     }
     if (this._options.onFailure) {
       try {
@@ -88,7 +89,12 @@ export class FailureRouter {
 
   /** Aborted (with a {@link TriageStopError}) when the trace's run must stop. */
   signalFor(traceId: string): AbortSignal {
-    return this._trace(traceId).controller.signal;
+    const trace = this._trace(traceId);
+    if (!trace.controller) {
+      trace.controller = new AbortController();
+      if (trace.stoppedBy) trace.controller.abort(new TriageStopError(trace.stoppedBy));
+    }
+    return trace.controller.signal;
   }
 
   private _trace(traceId: string): TraceRoutes {
@@ -101,7 +107,7 @@ export class FailureRouter {
         const stalest = this._traces.keys().next().value;
         if (stalest !== undefined) this._traces.delete(stalest);
       }
-      trace = { controller: new AbortController(), retries: new Map(), routes: new Map(), stoppedBy: undefined };
+      trace = { controller: undefined, retries: new Map(), routes: new Map(), stoppedBy: undefined };
     }
     this._traces.set(traceId, trace);
     return trace;
