@@ -24,6 +24,8 @@ export type {
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
 export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
+export { sha256Of } from './normalize/content-hash.js';
+export type { ContentDigest } from './normalize/content-hash.js';
 export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';
 export type { ConventionAdapter, ConventionFields, TurnStart } from './normalize/adapter.js';
 export { REMEDIATION_SURFACES, REMEDIATION_DECISIONS, EVIDENCE_KINDS, TAXONOMY_PRESETS, loadTaxonomyFile, resolveTaxonomy } from './taxonomy/taxonomy.js';
