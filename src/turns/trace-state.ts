@@ -33,9 +33,12 @@ export interface HeldRoot {
   readonly deadlineMs: number;
 }
 
+const NO_HELD: ReadonlyMap<string, HeldRoot> = new Map();
+
 export class TraceState {
   readonly nodes = new Map<string, SpanNode>();
-  readonly held = new Map<string, HeldRoot>();
+  /** Made when a root is first held: most traces never hold one while open (memory per open turn). */
+  private _held: Map<string, HeldRoot> | undefined;
   truncated = false;
   lastActivityMs: number;
   readonly traceId: string;
@@ -43,6 +46,18 @@ export class TraceState {
   constructor(traceId: string, nowMs: number) {
     this.traceId = traceId;
     this.lastActivityMs = nowMs;
+  }
+
+  get held(): ReadonlyMap<string, HeldRoot> {
+    return this._held ?? NO_HELD;
+  }
+
+  hold(spanId: string, root: HeldRoot): void {
+    (this._held ??= new Map()).set(spanId, root);
+  }
+
+  release(spanId: string): void {
+    this._held?.delete(spanId);
   }
 
   /**

@@ -152,9 +152,9 @@ export class TurnAssembler {
     if (isCandidateRoot) {
       const deadline = this._now() + this._limits.decisionWaitMs;
       if (this._limits.decisionWaitMs > 0) {
-        state.held.set(node.spanId, { span, view, diagnostics, deadlineMs: deadline });
+        state.hold(node.spanId, { span, view, diagnostics, deadlineMs: deadline });
       } else if (state.hasOpenMembers(node)) {
-        state.held.set(node.spanId, { span, view, diagnostics, deadlineMs: this._now() + this._limits.rootGraceMs });
+        state.hold(node.spanId, { span, view, diagnostics, deadlineMs: this._now() + this._limits.rootGraceMs });
       } else {
         this._decide(state, node, { span, view, diagnostics }, undefined);
       }
@@ -235,7 +235,7 @@ export class TurnAssembler {
     rootEnd: { span: ReadableSpan; view: SpanView; diagnostics: readonly TimedEvent[] } | undefined,
     evictionReason: EvictionReason | undefined,
   ): void {
-    state.held.delete(root.spanId);
+    state.release(root.spanId);
     let members: SpanNode[];
     try {
       members = state.membersOf(root);
