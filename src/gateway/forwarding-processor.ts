@@ -11,12 +11,12 @@ import type { DecodedSpan } from './trace-request.js';
  * attributes set), so nothing is lost to the flattening of the triage input.
  */
 export class ForwardingProcessor implements SpanProcessor {
-  private readonly _sinks: readonly BatchingSink[];
+  private readonly _sinks: readonly BatchingSink<ReadableSpan>[];
   /** Received spans not yet handed back by the triage processor; a list per id, as a sender may retry a batch. */
   private readonly _awaiting = new Map<string, DecodedSpan[]>();
   private _awaitingCount = 0;
 
-  constructor(sinks: readonly BatchingSink[]) {
+  constructor(sinks: readonly BatchingSink<ReadableSpan>[]) {
     this._sinks = sinks;
   }
 
@@ -51,6 +51,11 @@ export class ForwardingProcessor implements SpanProcessor {
       out = withAdditions(original, span);
     }
     for (const sink of this._sinks) sink.add(out);
+  }
+
+  /** Bounds the time left for retries: forwarding gives up `deadlineMs` from now (see `BatchingSink.drainBy`). */
+  drainBy(deadlineMs: number): void {
+    for (const sink of this._sinks) sink.drainBy(deadlineMs);
   }
 
   async forceFlush(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Gateway, resolveGatewayConfig } from '../../src/gateway/index.js';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
+import { decodeTraceRequestProto } from '../../src/gateway/otlp-proto.js';
 import { spansFromTraceRequest } from '../../src/otlp/parse-trace-request.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { tempDir } from './otlp-files.js';
@@ -15,9 +16,14 @@ export function startTestGateway(config: GatewayConfigInput = {}, env: NodeJS.Pr
   return Gateway.start(resolveGatewayConfig({ listen: '127.0.0.1:0', ...out, ...config, triage: { statePath: false, ...config.triage } }), env);
 }
 
-/** Every span the receiver got, decoded from the OTLP/JSON the gateway's exporter sent. */
+/** A forwarded request body in the OTLP/JSON shape, whichever encoding the gateway sent it in. */
+export function forwardedRequest(request: ReceivedRequest): unknown {
+  return request.contentType === 'application/x-protobuf' ? decodeTraceRequestProto(request.body) : JSON.parse(request.body.toString('utf8'));
+}
+
+/** Every span the receiver got, decoded from what the gateway's forwarder sent. */
 export function receivedSpans(requests: readonly ReceivedRequest[]): ReadableSpan[] {
-  return requests.flatMap(r => spansFromTraceRequest(JSON.parse(r.body.toString('utf8')), r.path));
+  return requests.flatMap(r => spansFromTraceRequest(forwardedRequest(r), r.path));
 }
 
 export async function postTraces(gateway: Gateway, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
