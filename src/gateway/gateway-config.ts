@@ -1,4 +1,3 @@
-import { DEFAULT_STATE_PATH } from '../processor/options.js';
 import { z } from 'zod';
 import { ConfigError, parseOrThrow } from '../config/config-error.js';
 import { readYamlFile } from '../config/data-files.js';
@@ -70,8 +69,8 @@ export const gatewayConfigSchema = z.strictObject({
       maxAgentLabels: positiveInt.optional(),
       taxonomy: z.string().min(1).optional(),
       signals: z.record(z.string(), signalOverrideSchema).optional(),
-      /** Where this instance keeps its baselines across restarts; `false` keeps them in memory only. */
-      statePath: z.union([z.string().min(1), z.literal(false)]).default(DEFAULT_STATE_PATH),
+      /** Where this instance keeps its baselines across restarts (default: `defaultStatePath` for its listen address); `false` keeps them in memory only. */
+      statePath: z.union([z.string().min(1), z.literal(false)]).optional(),
     })
     .prefault({}),
   shutdownTimeoutMs: positiveInt.default(30_000),

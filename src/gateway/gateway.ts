@@ -14,6 +14,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Finding } from '../engine/finding.js';
 import { hrTimeToMs } from '../normalize/normalize-span.js';
 import { AgentTriageSpanProcessor } from '../processor/agent-triage-span-processor.js';
+import { defaultStatePath, gatewayStateName } from '../state/state-path.js';
 import { findingToJsonLine } from '../scan/scan-spans.js';
 import { BatchingSink } from './batching-sink.js';
 import { otlpTarget, tracesFileTarget } from './export-targets.js';
@@ -43,6 +44,8 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** The folder `findings.jsonl` and `traces.jsonl` are written to, when files are written. */
   readonly outDir: string | undefined;
+  /** The state file (baselines, memories), unless state is kept in memory only. */
+  readonly statePath: string | undefined;
   /** The OTLP/HTTP URL spans are forwarded to, when they are. */
   readonly forwardUrl: string | undefined;
   private readonly _config: GatewayConfig;
@@ -100,9 +103,10 @@ export class Gateway {
     this._forwarding = new ForwardingProcessor(sinks);
     this.metrics = new GatewayMetrics(this._meterProvider, () => this._forwarding.queued);
     const { statePath, ...triage } = config.triage;
+    this.statePath = statePath === false ? undefined : (statePath ?? defaultStatePath(gatewayStateName(config.listen), env));
     this.processor = new AgentTriageSpanProcessor({
       ...triage,
-      state: statePath === false ? { persistence: false } : { path: statePath },
+      state: this.statePath === undefined ? { persistence: false } : { path: this.statePath },
       next: this._forwarding,
       meterProvider: this._meterProvider,
       onFinding: finding => {
