@@ -91,9 +91,33 @@ export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): Decode
 }
 
 function parseBody(body: Buffer, encoding: OtlpEncoding): unknown {
+  let parsed: unknown;
   try {
-    return encoding === 'json' ? (JSON.parse(body.toString('utf8')) as unknown) : decodeTraceRequestProto(body);
+    parsed = encoding === 'json' ? (JSON.parse(body.toString('utf8')) as unknown) : decodeTraceRequestProto(body);
   } catch (error) {
     throw new HttpError(400, 'bad_data', `invalid ${encoding === 'json' ? 'JSON' : 'protobuf'} body: ${(error as Error).message}`);
   }
+  if (encoding === 'json' && nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, 'bad_data', `invalid JSON body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return parsed;
+}
+
+/**
+ * Protobuf decoding stops at 100 nested messages (protoc's default, and
+ * protobufjs's); a JSON request deeper than this could not be forwarded as
+ * protobuf, and would overflow the stack of the recursive schema.
+ */
+const MAX_JSON_DEPTH = 128;
+
+/** Iterative, so a hostile depth cannot overflow the stack here either. */
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
