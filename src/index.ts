@@ -1,6 +1,6 @@
 export { AgentTriageSpanProcessor } from './processor/agent-triage-span-processor.js';
 export type { AgentTriageSpanProcessorOptions, HealthNoticeRecord, StateOptions } from './processor/options.js';
-export { DEFAULT_STATE_PATH } from './processor/options.js';
+export { defaultStatePath, STATE_PATH_ENV } from './state/state-path.js';
 export type { FeedbackInput } from './processor/feedback.js';
 export type { StatePersistence, StateSnapshot, JsonValue } from './state/state-snapshot.js';
 export type { StateNamespace } from './state/state-store.js';

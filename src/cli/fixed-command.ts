@@ -3,7 +3,7 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { describeZodError } from '../config/config-error.js';
 import { storeLoopStatePort } from '../loop/create-loop.js';
 import { TriageLoop } from '../loop/triage-loop.js';
-import { DEFAULT_STATE_PATH } from '../processor/options.js';
+import { defaultStatePath } from '../state/state-path.js';
 import { FileStatePersistence } from '../state/file-persistence.js';
 import { StateStore } from '../state/state-store.js';
 import { readLoopStateFile } from './loop-state-file.js';
@@ -11,7 +11,7 @@ import type { Writable } from './writable.js';
 
 const fixedArgs = z.strictObject({
   fingerprints: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'a fingerprint is 16 hex digits')).min(1),
-  state: z.string().min(1).default(DEFAULT_STATE_PATH),
+  state: z.string().min(1).default(() => defaultStatePath()),
   version: z.string().min(1).optional(),
 });
 

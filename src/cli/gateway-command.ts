@@ -35,6 +35,8 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   }
   console.error(`agent-triage gateway: listening on ${gateway.url} (OTLP/HTTP ${gateway.url}/v1/traces)`);
   if (gateway.outDir !== undefined) console.error(`agent-triage gateway: writing findings.jsonl and traces.jsonl to ${gateway.outDir}`);
+  console.error(`agent-triage gateway: state ${gateway.statePath ?? 'in memory only (triage.statePath: false)'}`);
+  if (gateway.forwardUrl !== undefined) console.error(`agent-triage gateway: forwarding to ${gateway.forwardUrl}`);
   const stop = (signal: string): void => {
     console.error(`agent-triage gateway: ${signal}: flushing and stopping`);
     gateway.shutdown().then(

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { runReplay } from './replay-command.js';
 import { runGateway } from './gateway-command.js';
-import { DEFAULT_STATE_PATH } from '../processor/options.js';
+import { defaultStatePath } from '../state/state-path.js';
 import { runFixed } from './fixed-command.js';
 import { runReport } from './report-command.js';
 import { runScan } from './scan-command.js';
@@ -53,7 +53,7 @@ program
   .command('report')
   .description('Which failure classes grow week over week, open fingerprints and time to fix, from replay fixtures and the loop state')
   .argument('<fixtures-dir>', 'directory of replay fixtures (agent_fail_*.json)')
-  .option('--state <file>', `state file with the loop state (default: ${DEFAULT_STATE_PATH} when it exists)`)
+  .option('--state <file>', `state file with the loop state (default: ${defaultStatePath()} when it exists)`)
   .option('--no-state', 'ignore any state file: report from fixtures alone')
   .option('--html <file>', 'also write a self-contained HTML page with charts')
   .option('--weeks <n>', 'ISO weeks to show, ending with the newest fixture\'s week (default: 8)')
@@ -66,7 +66,7 @@ program
   .command('fixed')
   .description('Mark failure fingerprints fixed by hand in a state file (stop the process that owns the file first)')
   .argument('<fingerprints...>', 'fingerprints to mark fixed (agent_triage.fingerprint)')
-  .option('--state <file>', `state file (default: ${DEFAULT_STATE_PATH})`)
+  .option('--state <file>', `state file (default: ${defaultStatePath()})`)
   .option('--version <version>', 'the agent version that carries the fix')
   .action(async (fingerprints: string[], options: Record<string, unknown>) => {
     process.exitCode = await runFixed(fingerprints, options, process.stdout, process.stderr);

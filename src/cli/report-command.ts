@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../config/config-error.js';
-import { DEFAULT_STATE_PATH } from '../processor/options.js';
+import { defaultStatePath } from '../state/state-path.js';
 import { buildReport } from '../report/report-data.js';
 import { htmlReport } from '../report/html-report.js';
 import { readReportFixtures } from '../report/report-fixture.js';
@@ -29,7 +29,7 @@ export function runReport(fixturesDir: string, options: Record<string, unknown>,
     err.write(`agent-triage report: ${describeZodError('arguments', args.error)}\n`);
     return 2;
   }
-  const statePath = args.data.state === false ? undefined : (args.data.state ?? (existsSync(DEFAULT_STATE_PATH) ? DEFAULT_STATE_PATH : undefined));
+  const statePath = args.data.state === false ? undefined : (args.data.state ?? defaultIfPresent());
   if (typeof args.data.state === 'string' && !existsSync(args.data.state)) {
     err.write(`agent-triage report: ${args.data.state}: no such state file\n`);
     return 2;
@@ -54,4 +54,9 @@ export function runReport(fixturesDir: string, options: Record<string, unknown>,
     }
   }
   return errors.length > 0 ? 1 : 0;
+}
+
+function defaultIfPresent(): string | undefined {
+  const path = defaultStatePath();
+  return existsSync(path) ? path : undefined;
 }

@@ -1,74 +1,61 @@
 import { join } from 'node:path';
-import { ExportResultCode } from '@opentelemetry/core';
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
-import type { IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { encodeForwardRequest } from './forward-encoding.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { JsonlFile } from './jsonl-file.js';
 import { decodeTraceRequestProto } from './otlp-proto.js';
+import { OtlpHttpPoster, resolveOtlpHttpOptions } from './otlp-http-target.js';
+import { EXPORT_OK } from './retry-policy.js';
+import type { ExportOutcome } from './retry-policy.js';
 
 export type TargetName = 'otlp' | 'file';
 
-/** Where forwarded batches go. `export` resolves false when the batch is lost (after the exporter's own retries). */
-export interface ExportTarget {
+/**
+ * Where forwarded batches go. One call is one attempt: the sink decides about
+ * retries from the outcome. `export` should not reject; a rejection is taken
+ * as a retryable failure.
+ */
+export interface ExportTarget<T> {
   readonly name: TargetName;
-  export(spans: ReadableSpan[]): Promise<boolean>;
+  export(items: readonly T[]): Promise<ExportOutcome>;
   shutdown(): Promise<void>;
 }
 
-/** The spans of a batch as one OTLP/protobuf request: received spans as their own bytes (see `encodeForwardRequest`). */
-const forwardSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-  serializeRequest: spans => encodeForwardRequest(spans),
-  deserializeResponse: data => ProtobufTraceSerializer.deserializeResponse(data),
-};
-
 /**
- * OTLP/HTTP with protobuf, the Collector's default, through the SDK's own
- * export machinery (retries with backoff on retryable answers, compression,
- * timeouts): endpoint, headers and timeout from the config, else (and
- * compression always) from the standard `OTEL_EXPORTER_OTLP_*` variables.
+ * OTLP/HTTP protobuf to `forward.endpoint` (else the standard
+ * `OTEL_EXPORTER_OTLP_*` variables), one attempt per call.
+ * @throws ConfigError when one of those variables is malformed
  */
-export function otlpTarget(forward: GatewayConfig['forward']): ExportTarget {
-  const config = {
-    ...(forward.endpoint !== undefined && { url: forward.endpoint }),
-    ...(forward.headers !== undefined && { headers: forward.headers }),
-    ...(forward.timeoutMillis !== undefined && { timeoutMillis: forward.timeoutMillis }),
-  };
-  const exporter = new OTLPExporterBase<ReadableSpan[]>(
-    createOtlpHttpExportDelegate(
-      // The SDK's own OTLP exporters build their configuration (with the OTEL_EXPORTER_OTLP_* variables) this way.
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
-      forwardSerializer,
-      'otlp_http_span_exporter',
-      TraceExporterMetricsHelper,
-      undefined,
-    ),
-  );
+export function otlpTarget(forward: GatewayConfig['forward'], env: NodeJS.ProcessEnv): ExportTarget<ReadableSpan> & { readonly url: string } {
+  const poster = new OtlpHttpPoster(resolveOtlpHttpOptions(forward, env));
   return {
     name: 'otlp',
-    export: spans =>
-      new Promise(resolve => {
-        exporter.export(spans, result => {
-          // The exporter base may come with its own copy of @opentelemetry/core: compare the values.
-          resolve((result.code as number) === (ExportResultCode.SUCCESS as number));
-        });
-      }),
-    shutdown: () => exporter.shutdown(),
+    url: poster.url,
+    async export(spans) {
+      // Received spans go out as the bytes they came in (plus what triage wrote): see encodeForwardRequest.
+      return poster.post(encodeForwardRequest(spans), 'application/x-protobuf');
+    },
+    shutdown: () => {
+      poster.close();
+      return Promise.resolve();
+    },
   };
 }
 
 /** `traces.jsonl`: one OTLP/JSON ExportTraceServiceRequest per line, the JSON mapping of what would be forwarded. */
-export function tracesFileTarget(dir: string): ExportTarget {
+export function tracesFileTarget(dir: string): ExportTarget<ReadableSpan> {
   const file = new JsonlFile(join(dir, 'traces.jsonl'));
   return {
     name: 'file',
-    async export(spans) {
-      await file.append(JSON.stringify(decodeTraceRequestProto(encodeForwardRequest(spans))));
-      return true;
+    async export(spans): Promise<ExportOutcome> {
+      const line = JSON.stringify(decodeTraceRequestProto(encodeForwardRequest(spans)));
+      try {
+        await file.append(line);
+      } catch (error) {
+        // A full disk may clear up: retry within the window like a backend outage.
+        return { kind: 'retryable', message: `cannot write ${file.path}: ${(error as Error).message}` };
+      }
+      return EXPORT_OK;
     },
     shutdown: () => file.close(),
   };

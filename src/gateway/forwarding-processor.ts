@@ -9,11 +9,11 @@ import { forwardSourceOf } from './forward-item.js';
  * here; this only counts the spans still inside triage.
  */
 export class ForwardingProcessor implements SpanProcessor {
-  private readonly _sinks: readonly BatchingSink[];
+  private readonly _sinks: readonly BatchingSink<ReadableSpan>[];
   /** Received spans handed to triage and not handed back yet (held turn roots). */
   private _inTriage = 0;
 
-  constructor(sinks: readonly BatchingSink[]) {
+  constructor(sinks: readonly BatchingSink<ReadableSpan>[]) {
     this._sinks = sinks;
   }
 
@@ -36,6 +36,11 @@ export class ForwardingProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (forwardSourceOf(span) !== undefined) this._inTriage--;
     for (const sink of this._sinks) sink.add(span);
+  }
+
+  /** Bounds the time left for retries: forwarding gives up `deadlineMs` from now (see `BatchingSink.drainBy`). */
+  drainBy(deadlineMs: number): void {
+    for (const sink of this._sinks) sink.drainBy(deadlineMs);
   }
 
   async forceFlush(): Promise<void> {

@@ -1,8 +1,8 @@
-import { DEFAULT_STATE_PATH } from '../processor/options.js';
 import { z } from 'zod';
 import { ConfigError, parseOrThrow } from '../config/config-error.js';
 import { readYamlFile } from '../config/data-files.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
+import { DEFAULT_RETRY } from './retry-policy.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4318';
 export const DEFAULT_OUT_DIR = 'agent-triage-out';
@@ -42,6 +42,14 @@ export const gatewayConfigSchema = z.strictObject({
       timeoutMillis: positiveInt.optional(),
       maxBatchSpans: positiveInt.default(512),
       flushIntervalMs: positiveInt.default(200),
+      /** Retries of a failed forward, as the Collector's `retry_on_failure`: backoff with jitter, for at most `maxElapsedMs`. */
+      retry: z
+        .strictObject({
+          initialIntervalMs: positiveInt.default(DEFAULT_RETRY.initialIntervalMs),
+          maxIntervalMs: positiveInt.default(DEFAULT_RETRY.maxIntervalMs),
+          maxElapsedMs: positiveInt.default(DEFAULT_RETRY.maxElapsedMs),
+        })
+        .prefault({}),
     })
     .prefault({}),
   metrics: z
@@ -61,8 +69,8 @@ export const gatewayConfigSchema = z.strictObject({
       maxAgentLabels: positiveInt.optional(),
       taxonomy: z.string().min(1).optional(),
       signals: z.record(z.string(), signalOverrideSchema).optional(),
-      /** Where this instance keeps its baselines across restarts; `false` keeps them in memory only. */
-      statePath: z.union([z.string().min(1), z.literal(false)]).default(DEFAULT_STATE_PATH),
+      /** Where this instance keeps its baselines across restarts (default: `defaultStatePath` for its listen address); `false` keeps them in memory only. */
+      statePath: z.union([z.string().min(1), z.literal(false)]).optional(),
     })
     .prefault({}),
   shutdownTimeoutMs: positiveInt.default(30_000),

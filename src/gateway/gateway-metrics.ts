@@ -17,13 +17,15 @@ const ATTR_OUTCOME = 'agent_triage.gateway.outcome';
 export class GatewayMetrics {
   readonly received = new CounterTable([ATTR_ENCODING]);
   readonly forwarded = new CounterTable([ATTR_TARGET, ATTR_OUTCOME]);
+  readonly retried = new CounterTable([ATTR_TARGET]);
   readonly rejectedRequests = new CounterTable([ATTR_REASON]);
   readonly rejectedSpans = new CounterTable([ATTR_REASON]);
 
   constructor(meterProvider: MeterProvider, queueSize: () => number) {
     const meter = meterProvider.getMeter(GATEWAY_METER_NAME);
     publishCounter(meter, 'agent_triage.gateway.spans.received', '{span}', 'Spans accepted from OTLP requests, by encoding.', this.received);
-    publishCounter(meter, 'agent_triage.gateway.spans.forwarded', '{span}', 'Spans handed to a target (otlp or file), by outcome (ok, failed).', this.forwarded);
+    publishCounter(meter, 'agent_triage.gateway.spans.forwarded', '{span}', 'Spans handed to a target (otlp or file), by outcome (ok, failed = lost: refused for good or still failing when the retry window closed).', this.forwarded);
+    publishCounter(meter, 'agent_triage.gateway.spans.retried', '{span}', 'Spans of forwarded batches that failed with a retryable error and were queued to be sent again, per attempt.', this.retried);
     publishCounter(meter, 'agent_triage.gateway.requests.rejected', '{request}', 'Refused OTLP requests, by reason.', this.rejectedRequests);
     publishCounter(meter, 'agent_triage.gateway.spans.rejected', '{span}', 'Spans refused: invalid spans of a partial success, spans of refused requests when known.', this.rejectedSpans);
     meter

@@ -10,9 +10,11 @@ import type { Resource } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Finding } from '../engine/finding.js';
 import { hrTimeToMs } from '../normalize/normalize-span.js';
 import { AgentTriageSpanProcessor } from '../processor/agent-triage-span-processor.js';
+import { defaultStatePath, gatewayStateName } from '../state/state-path.js';
 import { findingToJsonLine } from '../scan/scan-spans.js';
 import { BatchingSink } from './batching-sink.js';
 import { otlpTarget, tracesFileTarget } from './export-targets.js';
@@ -42,6 +44,10 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** The folder `findings.jsonl` and `traces.jsonl` are written to, when files are written. */
   readonly outDir: string | undefined;
+  /** The state file (baselines, memories), unless state is kept in memory only. */
+  readonly statePath: string | undefined;
+  /** The OTLP/HTTP URL spans are forwarded to, when they are. */
+  readonly forwardUrl: string | undefined;
   private readonly _config: GatewayConfig;
   private readonly _bearerToken: string | undefined;
   private readonly _server: Server;
@@ -75,22 +81,32 @@ export class Gateway {
     }
     this._meterProvider = new MeterProvider({ readers, resource: gatewayResource() });
 
-    const targets: ExportTarget[] = [];
-    if (forwarding) targets.push(otlpTarget(config.forward));
+    const targets: ExportTarget<ReadableSpan>[] = [];
+    if (forwarding) {
+      const otlp = otlpTarget(config.forward, env);
+      this.forwardUrl = otlp.url;
+      targets.push(otlp);
+    }
     if (this.outDir !== undefined) targets.push(tracesFileTarget(this.outDir));
     this._findingsFile = this.outDir === undefined ? undefined : new JsonlFile(join(this.outDir, 'findings.jsonl'));
     const sinks = targets.map(
       target =>
-        new BatchingSink(target, config.forward, (t, spans, ok) => {
-          this.metrics.forwarded.add([t.name, ok ? 'ok' : 'failed'], spans);
+        new BatchingSink(target, config.forward, {
+          onResult: (t, spans, outcome) => {
+            this.metrics.forwarded.add([t.name, outcome], spans);
+          },
+          onRetry: (t, spans) => {
+            this.metrics.retried.add([t.name], spans);
+          },
         }),
     );
     this._forwarding = new ForwardingProcessor(sinks);
     this.metrics = new GatewayMetrics(this._meterProvider, () => this._forwarding.queued);
     const { statePath, ...triage } = config.triage;
+    this.statePath = statePath === false ? undefined : (statePath ?? defaultStatePath(gatewayStateName(config.listen), env));
     this.processor = new AgentTriageSpanProcessor({
       ...triage,
-      state: statePath === false ? { persistence: false } : { path: statePath },
+      state: this.statePath === undefined ? { persistence: false } : { path: this.statePath },
       next: this._forwarding,
       meterProvider: this._meterProvider,
       onFinding: finding => {
@@ -164,6 +180,8 @@ export class Gateway {
 
   private async _doShutdown(): Promise<void> {
     this._draining = true;
+    // Retries of a backend outage must not hold the stop past the shutdown timeout: what still fails then is counted lost.
+    this._forwarding.drainBy(this._config.shutdownTimeoutMs);
     const closed = new Promise<void>(resolveClose => {
       this._server.close(() => {
         resolveClose();
@@ -237,14 +255,17 @@ export class Gateway {
 
   /**
    * Takes a decoded request into the pipeline (either transport).
-   * @throws HttpError 429 when it would overfill the queue; an empty queue takes any request, so none waits forever.
+   * @throws HttpError 503 + Retry-After when it would overfill the queue (an
+   * empty queue takes any request, so none waits forever). 503 rather than
+   * 429: the gateway is overloaded for every sender, not rate-limiting this
+   * one; OTLP clients retry both.
    */
   private _admit(request: DecodedRequest, transport: Transport): void {
     this._checkOpen();
     const queued = this._forwarding.queued;
     if (queued > 0 && queued + request.spans.length > this._config.limits.maxQueueSpans) {
       this.metrics.rejectedSpans.add(['queue_full'], request.spans.length);
-      throw new HttpError(429, 'queue_full', `the gateway queue is full (${queued} spans)`, this._config.limits.retryAfterSeconds);
+      throw new HttpError(503, 'queue_full', `the gateway queue is full (${queued} spans)`, this._config.limits.retryAfterSeconds);
     }
     if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
     this._forwarding.expect(request.spans.length);

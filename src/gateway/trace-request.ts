@@ -69,6 +69,7 @@ function decodeJson(body: Buffer): DecodedRequest {
   } catch (error) {
     throw new HttpError(400, 'bad_data', `invalid JSON body: ${(error as Error).message}`);
   }
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) throw new HttpError(400, 'bad_data', `invalid JSON body: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const envelope = envelopeSchema.safeParse(parsed);
   if (!envelope.success) throw new HttpError(400, 'bad_data', describeZodError('request', envelope.error));
   const errors: string[] = [];
@@ -110,4 +111,23 @@ function withErrors(spans: ReadableSpan[], total: number, rejected: number, erro
   const errorMessage = errors.join('\n') + (rejected > errors.length ? `\n(and ${rejected - errors.length} more)` : '');
   if (total > 0 && spans.length === 0) throw new HttpError(400, 'bad_data', errorMessage);
   return { spans, rejected, errorMessage: rejected > 0 ? errorMessage : '' };
+}
+
+/**
+ * Protobuf decoding stops at 100 nested messages (protoc's default, and
+ * protobufjs's); a JSON request deeper than this could not be forwarded as
+ * protobuf, and would overflow the stack of the recursive schema.
+ */
+const MAX_JSON_DEPTH = 128;
+
+/** Iterative, so a hostile depth cannot overflow the stack here either. */
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

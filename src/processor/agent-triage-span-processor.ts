@@ -19,6 +19,7 @@ import { FailureRouter } from '../routing/failure-router.js';
 import { buildSignals } from '../signals/registry.js';
 import type { SignalDeps, SignalId } from '../signals/signal.js';
 import { FileStatePersistence } from '../state/file-persistence.js';
+import { defaultStatePath } from '../state/state-path.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { StateStore } from '../state/state-store.js';
 import { Classifier } from '../taxonomy/classifier.js';
@@ -476,5 +477,8 @@ function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly R
 
 function resolvePersistence(state: ResolvedOptions['state'], clock: () => number): StatePersistence | undefined {
   if (state.persistence === false) return undefined;
-  return state.persistence ?? new FileStatePersistence(state.path, clock);
+  if (state.persistence) return state.persistence;
+  const path = state.path ?? defaultStatePath();
+  diag.info(`agent-triage: state file ${path}`);
+  return new FileStatePersistence(path, clock);
 }

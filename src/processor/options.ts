@@ -81,7 +81,7 @@ export interface HealthNoticeRecord extends HealthNotice {
 }
 
 export interface StateOptions {
-  /** The state file of the embedded store. The default value is `.agent-triage/state.json` (relative to the working directory). */
+  /** The state file of the embedded store. The default is `$AGENT_TRIAGE_STATE_PATH`, else a file per working directory in the user's state folder (see `defaultStatePath`). */
   path?: string;
   /** Persist somewhere else (implement `StatePersistence`), or `false` to keep state in memory only. */
   persistence?: StatePersistence | false;
@@ -90,8 +90,6 @@ export interface StateOptions {
   /** How often changed state is saved. The default value is 60000. */
   flushIntervalMs?: number;
 }
-
-export const DEFAULT_STATE_PATH = '.agent-triage/state.json';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
@@ -144,7 +142,7 @@ export const optionsSchema = z.strictObject({
   maxContentChars: z.number().int().min(2 * SAMPLED_EDGE_CHARS).default(DEFAULT_MAX_CONTENT_CHARS),
   state: z
     .strictObject({
-      path: z.string().min(1).default(DEFAULT_STATE_PATH),
+      path: z.string().min(1).optional(),
       persistence: z
         .union([
           z.literal(false),

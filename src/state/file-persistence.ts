@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { StatePersistence, StateSnapshot } from './state-snapshot.js';
 
 /**
@@ -20,6 +20,7 @@ export class FileStatePersistence implements StatePersistence {
   }
 
   load(): unknown {
+    this._removeStaleTemps();
     let text: string;
     try {
       text = readFileSync(this._path, 'utf8');
@@ -32,6 +33,19 @@ export class FileStatePersistence implements StatePersistence {
     } catch (error) {
       this.setAside(`not JSON: ${(error as Error).message}`);
       return undefined;
+    }
+  }
+
+  /** Temporary files of saves a crash interrupted (`<path>.<pid>.tmp`); the state file itself is intact. */
+  private _removeStaleTemps(): void {
+    const prefix = `${basename(this._path)}.`;
+    const own = `${prefix}${process.pid}.tmp`;
+    try {
+      for (const name of readdirSync(dirname(this._path))) {
+        if (name.startsWith(prefix) && name !== own && /^\d+\.tmp$/.test(name.slice(prefix.length))) rmSync(join(dirname(this._path), name), { force: true });
+      }
+    } catch {
+      // No folder yet, or not readable: nothing to clean, and load reports what matters.
     }
   }
 

@@ -168,7 +168,11 @@ export class StateStore {
     if (raw === undefined) return;
     const parsed = stateSnapshotSchema.safeParse(raw);
     if (!parsed.success) {
-      const reason = `not a state snapshot: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+      const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['version'] : undefined;
+      const reason =
+        typeof version === 'number' && version !== STATE_SNAPSHOT_VERSION
+          ? `written by another version of otel-agent-triage (state format ${version}; this one reads ${STATE_SNAPSHOT_VERSION})`
+          : `not a state snapshot: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
       if (this._persistence?.setAside) this._persistence.setAside(reason);
       else diag.warn(`agent-triage: state from ${String(this._persistence)} is unusable (${reason}); starting fresh`);
       return;

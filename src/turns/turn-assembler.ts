@@ -170,9 +170,13 @@ export class TurnAssembler {
   /** Decides held roots whose wait is over, and evicts traces idle past the orphan timeout. */
   sweep(): void {
     const now = this._now();
+    // A wall clock that stepped back must not hold a root or a trace longer than its wait.
+    const longestHold = Math.max(this._limits.decisionWaitMs, this._limits.rootGraceMs);
     for (const state of [...this._states.values()]) {
+      if (state.lastActivityMs > now) state.lastActivityMs = now;
       for (const [spanId, held] of [...state.held]) {
-        if (held.deadlineMs > now) continue;
+        // Further away than any wait: the clock stepped back since it was held; its wait is over.
+        if (held.deadlineMs > now && held.deadlineMs <= now + longestHold) continue;
         const node = state.nodes.get(spanId);
         if (node) this._decide(state, node, held, undefined);
       }

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 /** Starts `agent-triage gateway` and waits for the line that names its address. */
 async function startCli(args: string[]): Promise<{ url: string; stop(): Promise<{ code: number | null; stderr: string }> }> {
-  const child = spawn(process.execPath, [CLI, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] }, cwd: tempDir() });
+  const child = spawn(process.execPath, [CLI, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'], AGENT_TRIAGE_STATE_PATH: join(tempDir(), 'state.json') }, cwd: tempDir() });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   const url = await new Promise<string>((resolve, reject) => {

@@ -8,8 +8,9 @@ import { postTraces, startTestGateway } from '../helpers/gateway.js';
 describe('gateway config', () => {
   it('has defaults that run with nothing configured', () => {
     const config = resolveGatewayConfig(undefined);
-    expect(config).toMatchObject({ listen: '127.0.0.1:4318', limits: { maxRequestBytes: 4 * 1024 * 1024 }, triage: { decisionWaitMs: 5000, statePath: '.agent-triage/state.json' }, metrics: { prometheus: true } });
+    expect(config).toMatchObject({ listen: '127.0.0.1:4318', limits: { maxRequestBytes: 4 * 1024 * 1024 }, triage: { decisionWaitMs: 5000 }, metrics: { prometheus: true } });
     expect(config.out).toBeUndefined();
+    expect(config.triage.statePath).toBeUndefined();
   });
 
   it.each([

@@ -16,14 +16,14 @@ export function startTestGateway(config: GatewayConfigInput = {}, env: NodeJS.Pr
   return Gateway.start(resolveGatewayConfig({ listen: '127.0.0.1:0', ...out, ...config, triage: { statePath: false, ...config.triage } }), env);
 }
 
-/** A forwarded request in the OTLP/JSON shape, whichever encoding it was sent in. */
-export function requestJson(request: ReceivedRequest): unknown {
+/** A forwarded request body in the OTLP/JSON shape, whichever encoding the gateway sent it in. */
+export function forwardedRequest(request: ReceivedRequest): unknown {
   return request.contentType === 'application/x-protobuf' ? decodeTraceRequestProto(request.body) : JSON.parse(request.body.toString('utf8'));
 }
 
-/** Every span the receiver got, decoded from the OTLP request the gateway's exporter sent. */
+/** Every span the receiver got, decoded from what the gateway's forwarder sent. */
 export function receivedSpans(requests: readonly ReceivedRequest[]): ReadableSpan[] {
-  return requests.flatMap(r => spansFromTraceRequest(requestJson(r), r.path));
+  return requests.flatMap(r => spansFromTraceRequest(forwardedRequest(r), r.path));
 }
 
 export async function postTraces(gateway: Gateway, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
