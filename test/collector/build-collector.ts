@@ -56,7 +56,7 @@ export async function ensureCollector(log: (line: string) => void = () => undefi
     });
   } catch (error) {
     const { stderr } = error as { stderr?: string };
-    throw new Error(`building the Collector failed (go build in test/collector):\n${stderr ?? (error as Error).message}`);
+    throw new Error(`building the Collector failed (go build in test/collector):\n${stderr ?? (error as Error).message}`, { cause: error });
   }
   renameSync(partial, binary);
   log(`built the Collector in ${((Date.now() - started) / 1000).toFixed(0)} s`);

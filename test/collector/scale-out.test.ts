@@ -155,16 +155,20 @@ describe.skipIf(binary === '')('scale-out through the Collector loadbalancing ex
     const agent = startAgent(`${otlpHttp}/v1/traces`, 'sigterm');
     const [first, second, third] = [wave(1), wave(2), wave(3)];
 
-    for (const turn of first) runTurn(agent.tracer, turn.script);
-    const flushing = agent.flush();
+    await send(agent, first);
+    // Mid-run: gateway 2 has accepted spans and still holds their turns (decisionWaitMs) when it is stopped.
+    const stoppedPorts = present(ports[1]);
+    await waitFor('gateway 2 to accept spans', async () => {
+      const received = sumOfMetric(await scrape(`http://127.0.0.1:${stoppedPorts.http}/metrics`), 'agent_triage_gateway_spans_received_total');
+      return received > 0 ? true : undefined;
+    });
     const stopped = present(gateways[1]);
-    // Mid-run: the first wave is on its way through the Collector.
     expect(await stopped.stop()).toBe(0);
     expect(stopped.output).toContain('SIGTERM: flushing and stopping');
-    await flushing;
     await send(agent, second);
     // The Collector retries what the stopped gateway refused until it is back on its port.
-    await startGatewayProcess(processes, 'gateway 2 (restarted)', gatewayConfig(sink, present(ports[1])));
+    await waitFor('the Collector to fail exporting to the stopped gateway', () => (collector.output.includes('Will retry') ? true : undefined));
+    await startGatewayProcess(processes, 'gateway 2 (restarted)', gatewayConfig(sink, stoppedPorts));
     await send(agent, third);
 
     await allArrived(sink, agent.emitted());

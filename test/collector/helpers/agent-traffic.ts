@@ -4,7 +4,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { SignalId, SignalOverride } from '../../../src/index.js';
 import { HANDOFF_TOOL } from '../../helpers/agent-scenarios.js';
 import { HEALTHY_TURN } from '../../helpers/scripted-agent.js';
-import type { TurnScript } from '../../helpers/scripted-agent.js';
+import type { TurnScript, TurnStep } from '../../helpers/scripted-agent.js';
 
 /** A turn of the traffic and the failure signal it must be judged by (none: healthy). */
 export interface PlannedTurn {
@@ -20,10 +20,28 @@ export interface PlannedTurn {
 /** `lookup` is declared deterministic, so two different results for the same arguments fire tool_result_mismatch. */
 export const TRAFFIC_SIGNALS: Record<string, SignalOverride> = { tool_result_mismatch: { options: { tools: { lookup: 'deterministic' } } } };
 
+/**
+ * Steps that end in order, some milliseconds apart, as real ones do. (Spans of one turn that end
+ * within the same millisecond carry clock skew between them, so a gateway, which sees only their
+ * timestamps, could order them differently from the agent.)
+ */
+function timed(script: TurnScript): TurnScript {
+  let endMs = 0;
+  const steps = script.steps.map((step): TurnStep => {
+    if ('llm' in step) {
+      endMs = step.llm.durationMs ?? endMs + 5;
+      return { llm: { ...step.llm, durationMs: endMs } };
+    }
+    endMs = step.tool.durationMs ?? endMs + 5;
+    return { tool: { ...step.tool, durationMs: endMs } };
+  });
+  return { ...script, steps };
+}
+
 const plan = (name: string, id: string, args: Record<string, unknown> = {}) => ({ llm: { toolCalls: [{ id, name, args }] } });
 
 /** Failures that one turn shows on its own, whichever instance judges it. */
-export const TURN_LOCAL_FAILURES: readonly PlannedTurn[] = [
+export const TURN_LOCAL_FAILURES: readonly PlannedTurn[] = withTimedSteps([
   { signal: 'provider_error', script: { agent: 'support-agent', steps: [{ llm: { fail: { httpStatus: 500 } } }] } },
   {
     signal: 'tool_error',
@@ -35,7 +53,7 @@ export const TURN_LOCAL_FAILURES: readonly PlannedTurn[] = [
     signal: 'output_token_drop',
     script: { steps: [plan('search', 'c1'), { tool: { name: 'search', id: 'c1' } }, { llm: { text: '', outputTokens: 0 } }] },
   },
-];
+]);
 
 const lookupTurn = (value: number): TurnScript => ({
   agent: 'lookup-agent',
@@ -51,23 +69,30 @@ const slowToolTurn = (durationMs: number): TurnScript => ({
  * Turns judged against earlier turns of the same agent (a baseline, a remembered result):
  * healthy warm-up turns, then the failing one. The warm-up count matches the signals' defaults.
  */
-export const STATEFUL_FAILURES: readonly PlannedTurn[] = [
+export const STATEFUL_FAILURES: readonly PlannedTurn[] = withTimedSteps([
   ...Array.from({ length: 30 }, (_, i) => ({ signal: undefined, script: slowToolTurn(200 * Math.exp(0.1 * Math.sin(i * 1.7))) })),
   { signal: 'tool_latency_spike', script: slowToolTurn(1000), afterEarlierTurns: true },
   { signal: undefined, script: lookupTurn(1) },
   { signal: 'tool_result_mismatch', script: lookupTurn(2), afterEarlierTurns: true },
-];
+]);
 
 /** `count` healthy turns of a few agents. */
 export function healthyTurns(count: number): PlannedTurn[] {
-  return Array.from({ length: count }, (_, i) => ({ signal: undefined, script: { ...HEALTHY_TURN, agent: `weather-agent-${i % 3}` } }));
+  return withTimedSteps(Array.from({ length: count }, (_, i) => ({ signal: undefined, script: { ...HEALTHY_TURN, agent: `weather-agent-${i % 3}` } })));
+}
+
+function withTimedSteps(turns: PlannedTurn[]): PlannedTurn[] {
+  return turns.map(turn => ({ ...turn, script: timed(turn.script) }));
 }
 
 /** Trace and span ids from a counter: the same traffic has the same ids in every run. */
 export class SeededIdGenerator {
   private _next = 0;
+  private readonly _seed: string;
 
-  constructor(private readonly _seed: string) {}
+  constructor(seed: string) {
+    this._seed = seed;
+  }
 
   generateTraceId(): string {
     return this._hex(32);
@@ -84,7 +109,11 @@ export class SeededIdGenerator {
 
 /** Hands every span to several processors (the exporting pipeline and a recorder). */
 export class TeeSpanProcessor implements SpanProcessor {
-  constructor(private readonly _targets: readonly SpanProcessor[]) {}
+  private readonly _targets: readonly SpanProcessor[];
+
+  constructor(targets: readonly SpanProcessor[]) {
+    this._targets = targets;
+  }
 
   onStart(span: Span, parentContext: Context): void {
     for (const target of this._targets) target.onStart(span, parentContext);

@@ -35,9 +35,13 @@ export async function waitFor<T>(what: string | (() => string), check: () => T |
 /** A child process with its output kept (bounded), stopped by SIGTERM, then SIGKILL. */
 export class Child {
   private _output = '';
+  readonly name: string;
+  readonly process: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, readonly process: ChildProcess) {
+  constructor(name: string, process: ChildProcess) {
+    this.name = name;
+    this.process = process;
     const keep = (chunk: Buffer): void => {
       this._output = (this._output + chunk.toString('utf8')).slice(-256 * 1024);
     };
