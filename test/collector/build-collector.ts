@@ -16,9 +16,9 @@ const CACHE_DIR = fileURLToPath(new URL('../../.cache/otelcol/', import.meta.url
 const SOURCES = ['go.mod', 'go.sum', 'main.go'];
 const BINARY = 'otelcol-agent-triage';
 
-/** What to do without a Go toolchain: the message says how to enable the tests. */
+/** Why the Collector tests cannot run without Go, and how to enable them. */
 export const NO_GO_MESSAGE =
-  'Collector tests skipped: no Go toolchain on PATH. Install Go (1.26 or newer, as test/collector/go.mod says) and run `npm run test:collector`; it builds the Collector on first use (a few minutes) and caches it in .cache/otelcol/.';
+  'no Go toolchain on PATH. Install Go (1.26 or newer, as test/collector/go.mod says) and run `npm run test:collector`; it builds the Collector on first use (a few minutes) and caches it in .cache/otelcol/.';
 
 export function goAvailable(): boolean {
   return spawnSync('go', ['version']).error === undefined;

@@ -15,8 +15,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<void> {
   const ci = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
   if (process.env['OTELCOL_BIN'] === undefined && !goAvailable()) {
-    if (ci) throw new Error(`CI: ${NO_GO_MESSAGE}`);
-    console.warn(NO_GO_MESSAGE);
+    if (ci) throw new Error(`The Collector tests must run in CI: ${NO_GO_MESSAGE}`);
+    console.warn(`Collector tests skipped: ${NO_GO_MESSAGE}`);
     project.provide('otelcolBinary', '');
     return;
   }
