@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, describeZodError } from '../config/config-error.js';
 import { EXPORT_OK, parseRetryAfterMs } from './retry-policy.js';
 import type { ExportOutcome } from './retry-policy.js';
+import { rpcStatusMessageOf } from './otlp-proto.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -164,8 +165,10 @@ function readSome(res: IncomingMessage): Promise<string> {
     });
     res.on('end', () => {
       const type = res.headers['content-type'] ?? '';
-      const text = type.includes('json') || type.startsWith('text/') ? Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_TEXT).trim() : '';
-      resolve(text);
+      const body = Buffer.concat(chunks);
+      // An OTLP receiver answers a protobuf request's failure with a protobuf google.rpc.Status.
+      const text = type.includes('protobuf') ? (rpcStatusMessageOf(body) ?? '') : type.includes('json') || type.startsWith('text/') ? body.toString('utf8') : '';
+      resolve(text.slice(0, MAX_ERROR_TEXT).trim());
     });
     res.on('error', reject);
   });

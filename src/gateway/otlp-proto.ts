@@ -147,3 +147,13 @@ export function encodeTraceResponseProto(rejectedSpans: number, errorMessage: st
 export function encodeRpcStatusProto(code: number, message: string): Uint8Array {
   return rpcStatusType.encode(rpcStatusType.fromObject({ code, message })).finish();
 }
+
+/** The message of a protobuf google.rpc.Status answer, if the bytes are one (a truncated answer may not be). */
+export function rpcStatusMessageOf(body: Uint8Array): string | undefined {
+  try {
+    const { message } = rpcStatusType.decode(body) as unknown as { message: string };
+    return message === '' ? undefined : message;
+  } catch {
+    return undefined;
+  }
+}

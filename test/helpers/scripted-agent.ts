@@ -26,6 +26,8 @@ export type TurnStep =
         /** Record no token usage (as instrumentations that do not report it). */
         readonly noUsage?: boolean;
         readonly fail?: { readonly httpStatus?: number; readonly errorType?: string; readonly message?: string; readonly exceptionOnly?: boolean };
+        /** Explicit duration: the span starts at `Date.now()` and ends this much later. */
+        readonly durationMs?: number;
       };
     }
   | {
@@ -88,11 +90,13 @@ export function runTurn(tracer: Tracer, script: TurnScript): TurnIds {
 }
 
 function llmStep(tracer: Tracer, parent: Context, llm: Extract<TurnStep, { llm: unknown }>['llm']): string {
+  const startMs = Date.now();
   const span = tracer.startSpan(
     'chat gpt-4o',
     {
       kind: SpanKind.CLIENT,
       attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' },
+      ...(llm.durationMs !== undefined && { startTime: startMs }),
     },
     parent,
   );
@@ -118,7 +122,7 @@ function llmStep(tracer: Tracer, parent: Context, llm: Extract<TurnStep, { llm: 
       span.setAttribute('gen_ai.usage.output_tokens', llm.outputTokens ?? 40);
     }
   }
-  span.end();
+  span.end(llm.durationMs === undefined ? undefined : startMs + llm.durationMs);
   return span.spanContext().spanId;
 }
 
