@@ -5,6 +5,8 @@ import type { ExportOutcome, RetryOptions } from './retry-policy.js';
 
 /** Batches in flight per target, retrying ones included: below the OTLP exporters' usual concurrency limit. */
 const MAX_CONCURRENT_EXPORTS = 4;
+/** Distinct loss reasons logged per target; past it losses are only counted. */
+const MAX_LOSS_REASONS_LOGGED = 20;
 
 export interface BatchingOptions {
   readonly maxBatchSpans: number;
@@ -71,6 +73,7 @@ export class BatchingSink<T> {
   /** While shutting down: retries stop at this time, whatever their own window says. */
   private _giveUpAt = Number.POSITIVE_INFINITY;
   private _retrying = 0;
+  private readonly _lossesLogged = new Set<string>();
 
   constructor(target: ExportTarget<T>, options: BatchingOptions, events: SinkEvents<T>, sizeOf: (item: T) => number = () => 1, clock: SinkClock = SYSTEM_CLOCK) {
     this._target = target;
@@ -149,7 +152,7 @@ export class BatchingSink<T> {
       if (outcome.kind === 'permanent' || now >= deadline) {
         if (attempt > 0) this._retrying--;
         const why = outcome.kind === 'permanent' ? 'refused' : `still failing after ${Math.round((now - firstAttempt) / 1000)} s of retries`;
-        diag.error(`agent-triage gateway: lost ${spans} spans to ${this._target.name}: ${why}: ${outcome.message}`);
+        this._logLossOnce(`agent-triage gateway: lost spans to ${this._target.name}: ${why}: ${outcome.message}`);
         this._events.onResult(this._target, spans, 'failed');
         return;
       }
@@ -160,6 +163,14 @@ export class BatchingSink<T> {
       const wait = outcome.retryAfterMs ?? backoffDelayMs(attempt, this._options.retry, () => this._clock.random());
       await this._sleep(Math.min(now + wait, deadline));
     }
+  }
+
+  /** One line per distinct reason (bounded): a backend refusing every batch must not flood the log; the counter counts each span. */
+  private _logLossOnce(line: string): void {
+    const reason = line.replace(/after \d+ s of retries/, 'after retries');
+    if (this._lossesLogged.has(reason) || this._lossesLogged.size >= MAX_LOSS_REASONS_LOGGED) return;
+    this._lossesLogged.add(reason);
+    diag.error(`${line} (logged once per reason; agent_triage.gateway.spans.forwarded{outcome="failed"} counts them)`);
   }
 
   private async _attempt(batch: T[]): Promise<ExportOutcome> {
