@@ -98,14 +98,15 @@ export function writtenOn(span: ReadableSpan): Written | undefined {
  * else, including `spanContext()`, to it through the prototype chain.
  */
 export function enrichSpan(span: ReadableSpan, events: readonly TimedEvent[], attributes: Attributes = {}): ReadableSpan {
-  if (events.length === 0 && Object.keys(attributes).length === 0) return span;
+  const newAttributes = Object.keys(attributes).length > 0;
+  if (events.length === 0 && !newAttributes) return span;
   const before = writtenOn(span);
   const written: Written = before
     ? { events: [...before.events, ...events], attributes: { ...before.attributes, ...attributes } }
     : { events, attributes };
   return Object.create(span, {
-    attributes: { value: Object.freeze({ ...span.attributes, ...attributes }), enumerable: true },
-    events: { value: [...span.events, ...events], enumerable: true },
+    attributes: { value: newAttributes ? { ...span.attributes, ...attributes } : span.attributes, enumerable: true },
+    events: { value: events.length > 0 ? [...span.events, ...events] : span.events, enumerable: true },
     [WRITTEN]: { value: written },
   }) as ReadableSpan;
 }

@@ -61,26 +61,25 @@ function canonical(value: unknown): string | undefined {
 
 function canonicalObject(object: Record<string, unknown>): string {
   const keys = Object.keys(object).sort();
-  let out = '{';
-  let first = true;
-  const emit = (key: string): void => {
-    const text = canonical(object[key]);
-    if (text === undefined) return;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
-    first = false;
-  };
   // A plain object lists array-index keys first, in numeric order, whatever the insertion order.
-  const indexKeys = keys.filter(isArrayIndex);
-  if (indexKeys.length > 0) indexKeys.sort((a, b) => Number(a) - Number(b)).forEach(emit);
-  for (const key of keys) {
+  let indexKeys: string[] | undefined;
+  for (const key of keys) if (isArrayIndex(key)) (indexKeys ??= []).push(key);
+  const ordered = indexKeys ? [...indexKeys.sort((a, b) => Number(a) - Number(b)), ...keys.filter(key => !isArrayIndex(key))] : keys;
+  let out = '{';
+  for (const key of ordered) {
     // `__proto__` cannot be an own key of a copy built by assignment: JSON.stringify never saw it.
-    if (key !== '__proto__' && (indexKeys.length === 0 || !isArrayIndex(key))) emit(key);
+    if (key === '__proto__') continue;
+    const text = canonical(object[key]);
+    if (text === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
   }
   return `${out}}`;
 }
 
 function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+  const first = key.charCodeAt(0);
+  // Most keys start with a letter: skip the pattern for them.
+  return first >= 0x30 && first <= 0x39 && /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
 }
 
 /** SHA-256 of the canonical JSON of an already-parsed value. */
