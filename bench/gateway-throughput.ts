@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { collectorThroughput } from './collector-throughput.js';
+import type { CollectorThroughput } from './collector-throughput.js';
 import { MIX_SPANS_PER_TURN, recordMixTurns } from './lib/agent-mix.js';
 import { benchArgs, fmt, fmtSpread, quantile, spreadOf, table, writeSummary } from './lib/measure.js';
 import { decodeTraceRequest, spanTraceIds } from './lib/otlp-trace-proto.mjs';
@@ -254,12 +256,25 @@ try {
   agent.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
+/**
+ * The OpenTelemetry Collector (test/collector, built on first use: needs Go) on the same
+ * traffic, OTLP in, `batch`, OTLP out, no triage: the anchor users compare a gateway with.
+ */
+async function collectorAnchor(): Promise<CollectorThroughput | { skipped: string }> {
+  try {
+    return await collectorThroughput(encodeRequests(REQUESTS_PER_ROUND).map(r => r.body), { rounds: ROUNDS, concurrency: CONNECTIONS });
+  } catch (error) {
+    return { skipped: (error as Error).message.split('\n')[0] ?? 'failed' };
+  }
+}
+const collector = await collectorAnchor();
 const main = results[0];
 const summary = {
   bench: 'gateway-throughput',
   spansPerRequest: SPANS_PER_REQUEST,
   connections: CONNECTIONS,
   results,
+  collector,
   target: { ratioAtLeast: 0.8, spansPerSecondAtLeast: 50_000 },
   meetsTarget: main !== undefined && main.ratio.median >= 0.8 && main.gatewaySpansPerSecond.median >= 50_000,
 };
@@ -274,5 +289,14 @@ table(
     'delay p50/p99 ms pass-through': `${fmt(r.passThroughDelayMs.p50, 0)} / ${fmt(r.passThroughDelayMs.p99, 0)}`,
   })),
 );
+if ('skipped' in collector) {
+  console.log(`Collector anchor skipped: ${collector.skipped}`);
+} else {
+  const gatewayRate = main?.gatewaySpansPerSecond.median ?? Number.NaN;
+  console.log(
+    `Collector anchor (otlp → batch → otlphttp, no triage): ${fmt(collector.spansPerSecond, 0)} spans/s; ` +
+      `gateway (decisionWaitMs ${main?.decisionWaitMs ?? 0}) / Collector = ${fmt(gatewayRate / collector.spansPerSecond)}`,
+  );
+}
 console.log('targets: ratio ≥ 0.8 and ≥ 50,000 spans/s');
 writeSummary(args.out, summary);

@@ -63,10 +63,22 @@ function compactTable(s: Record<string, unknown>): string {
     for (const row of b.rows) rows.push([`(b) 3-span turn, ${row.size} content: triage adds`, `${fmt(row.addedUsPerTurn.median, 1)} µs/turn (BSP alone ${fmt(row.baselineUsPerTurn.median, 1)})`, '', '']);
     rows.push(['(b) added(50 KB) / added(0.1 KB)', '', fmt(b.addedGrowth50KBover01KB), '≤ 2']);
   }
-  const c = s['gateway-throughput'] as { results: { decisionWaitMs: number; gatewaySpansPerSecond: Spread; passThroughSpansPerSecond: Spread; ratio: Spread; gatewayDelayMs: { p50: number; p99: number }; passThroughDelayMs: { p50: number; p99: number } }[] } | undefined;
+  const c = s['gateway-throughput'] as
+    | {
+        results: { decisionWaitMs: number; gatewaySpansPerSecond: Spread; passThroughSpansPerSecond: Spread; ratio: Spread; gatewayDelayMs: { p50: number; p99: number }; passThroughDelayMs: { p50: number; p99: number } }[];
+        collector?: { spansPerSecond: number } | { skipped: string };
+      }
+    | undefined;
   for (const r of c?.results ?? []) {
     rows.push([`(c) gateway vs pass-through, decisionWaitMs ${r.decisionWaitMs}`, `${fmt(r.gatewaySpansPerSecond.median, 0)} vs ${fmt(r.passThroughSpansPerSecond.median, 0)} spans/s`, spread(r.ratio), '≥ 0.8 and ≥ 50,000 spans/s']);
     rows.push([`(c) send → sink delay p50 / p99, decisionWaitMs ${r.decisionWaitMs}`, `gateway ${fmt(r.gatewayDelayMs.p50, 0)} / ${fmt(r.gatewayDelayMs.p99, 0)} ms, pass-through ${fmt(r.passThroughDelayMs.p50, 0)} / ${fmt(r.passThroughDelayMs.p99, 0)} ms`, '', '']);
+  }
+  const anchor = c?.collector;
+  const first = c?.results[0];
+  if (anchor && 'spansPerSecond' in anchor && first) {
+    rows.push(['(c) gateway vs the OpenTelemetry Collector (otlp → batch → otlphttp, no triage)', `${fmt(first.gatewaySpansPerSecond.median, 0)} vs ${fmt(anchor.spansPerSecond, 0)} spans/s`, fmt(first.gatewaySpansPerSecond.median / anchor.spansPerSecond), '']);
+  } else if (anchor && 'skipped' in anchor) {
+    rows.push(['(c) gateway vs the OpenTelemetry Collector', `skipped: ${anchor.skipped}`, '', '']);
   }
   const d = s['memory'] as { turns: number; toolKeys: number; triageBytesPerOpenTurn: number; triageBytesPerToolKey: number; triageMiBForTurnsAndKeys: number } | undefined;
   if (d) {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { ValueType } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { CounterTable, publishCounter } from '../emit/counter-table.js';
@@ -32,6 +33,19 @@ export class GatewayMetrics {
       .createObservableGauge('agent_triage.gateway.queue.size', { unit: '{span}', description: 'Spans accepted and not yet exported.', valueType: ValueType.INT })
       .addCallback(result => {
         result.observe(queueSize());
+      });
+    // Busy share of the event loop since the previous collection: near 1, this process saturates its core
+    // (run one gateway per core behind the Collector's loadbalancing exporter).
+    let since = performance.eventLoopUtilization();
+    meter
+      .createObservableGauge('agent_triage.gateway.event_loop.utilization', {
+        unit: '1',
+        description: 'Share of time the event loop was busy since the previous collection (0 to 1); near 1 the gateway saturates its core.',
+      })
+      .addCallback(result => {
+        const now = performance.eventLoopUtilization();
+        result.observe(performance.eventLoopUtilization(now, since).utilization);
+        since = now;
       });
   }
 }

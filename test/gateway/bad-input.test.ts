@@ -140,6 +140,10 @@ describe('gateway bad input', () => {
     expect(await (await fetch(`${gateway.url}/readyz`)).json()).toEqual({ status: 'ready' });
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toContain('agent_triage_gateway_spans_received_total{agent_triage_gateway_encoding="protobuf"');
+    // Saturation shows in the gateway's own metrics: the event loop's busy share since the last scrape, 0 to 1.
+    const utilization = Number(/^agent_triage_gateway_event_loop_utilization(?:\{[^}]*\})? ([\d.e-]+)/m.exec(metrics)?.[1]);
+    expect(utilization).toBeGreaterThanOrEqual(0);
+    expect(utilization).toBeLessThanOrEqual(1);
     expect((await fetch(`${gateway.url}/v1/traces`)).status).toBe(405);
     expect((await fetch(`${gateway.url}/v1/logs`, { method: 'POST' })).status).toBe(404);
     expect(gateway.metrics.rejectedRequests.get(['not_found'])).toBe(1);
