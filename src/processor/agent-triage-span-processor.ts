@@ -303,10 +303,10 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     }
     const raw = view.role === 'other' ? NO_FINDINGS : this._engine.evaluateSpan(view);
     const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
-    // A turn root the assembler takes carries its diagnostics until its turn
-    // writes everything at once; provisional findings go only on spans
-    // forwarded from here, since a decided turn writes its own.
-    // Classified (and so routed, with onFailure) before the assembler may decide the turn.
+    // Provisional findings go only on spans forwarded from here (a decided turn
+    // writes its own), but are classified, and so routed with onFailure, before
+    // the assembler may decide the turn. A turn root the assembler takes keeps
+    // its diagnostics until its turn writes everything at once.
     const provisional = raw.length === 0 ? NO_EVENTS : raw.map(r => findingEvent(this._classify(r, view.traceId, undefined, view.agentName, false), span.endTime));
     if (this._assembler.spanEnded(span, view, raw, diagnostics ?? NO_EVENTS)) return { out: span, taken: true };
     if (provisional.length === 0) return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
@@ -340,8 +340,12 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       }
     } catch (error) {
       this._internalError('turn', error);
-      // Never lose what the span already carried when it ended.
-      if (root) root = enrichSpan(root, turn.rootDiagnostics);
+      // Keep what the span already carried when it ended, unless that is what failed.
+      try {
+        if (root) root = enrichSpan(root, turn.rootDiagnostics);
+      } catch {
+        // forwarded as it is
+      }
     } finally {
       if (root) this._forward(root);
     }
