@@ -152,7 +152,7 @@ export class BatchingSink<T> {
       if (outcome.kind === 'permanent' || now >= deadline) {
         if (attempt > 0) this._retrying--;
         const why = outcome.kind === 'permanent' ? 'refused' : `still failing after ${Math.round((now - firstAttempt) / 1000)} s of retries`;
-        this._logLossOnce(`agent-triage gateway: lost spans to ${this._target.name}: ${why}: ${outcome.message}`);
+        this._logLossOnce(`agent-triage gateway: forwarding failed, spans lost (${this._target.name}, ${why}): ${outcome.message}`);
         this._events.onResult(this._target, spans, 'failed');
         return;
       }

@@ -39,7 +39,8 @@ export class GatewayMetrics {
     let since = performance.eventLoopUtilization();
     meter
       .createObservableGauge('agent_triage.gateway.event_loop.utilization', {
-        unit: '1',
+        // No unit: with `1` the Collector's Prometheus exporter adds `_ratio` and the JS one does not, so a rule would not match both.
+        unit: '',
         description: 'Share of time the event loop was busy since the previous collection (0 to 1); near 1 the gateway saturates its core.',
       })
       .addCallback(result => {

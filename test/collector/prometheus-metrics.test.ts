@@ -83,7 +83,8 @@ describe.skipIf(binary === '')('triage metrics through the Collector prometheus 
 
     // The gateway: its metrics over OTLP; forwarding to a closed port, so spans are lost (the forward-failing alert).
     const gateway = await startTestGateway({
-      forward: { endpoint: `http://127.0.0.1:${deadPort}/v1/traces`, timeoutMillis: 1000, flushIntervalMs: 50 },
+      // A short retry window: spans to a dead backend are counted lost after it (5 minutes by default).
+      forward: { endpoint: `http://127.0.0.1:${deadPort}/v1/traces`, timeoutMillis: 1000, flushIntervalMs: 50, retry: { initialIntervalMs: 100, maxElapsedMs: 500 } },
       metrics: { otlp: { endpoint: metricsUrl, intervalMillis: 200 } },
       triage: { decisionWaitMs: 100 },
     });
