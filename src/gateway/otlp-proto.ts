@@ -102,6 +102,7 @@ export const otlpTypes = {
   scope: root.lookupType('otlp.InstrumentationScope'),
   span: root.lookupType('otlp.Span'),
   keyValue: root.lookupType('otlp.KeyValue'),
+  anyValue: root.lookupType('otlp.AnyValue'),
   event: root.lookupType('otlp.Event'),
 };
 const rpcStatusType = root.lookupType('otlp.RpcStatus');

@@ -1,11 +1,13 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { FORWARD } from './forward-item.js';
 import type { ForwardSource, ScopeGroup } from './forward-item.js';
 import { otlpTypes } from './otlp-proto.js';
+import { anyValueToAttribute, readSpan } from './proto-span-reader.js';
+import type { AnyValueMessage, SpanFields } from './proto-span-reader.js';
 
 /**
  * OTLP/protobuf requests straight into the triage pipeline: the envelope is
@@ -16,39 +18,9 @@ import { otlpTypes } from './otlp-proto.js';
  * what is left to check (id lengths, enum ranges) is checked here.
  */
 
-/** A protobufjs `Long` or, without the long package, a number. */
-type Int64 = number | { low: number; high: number; toNumber(): number };
-
-interface AnyValueMessage {
-  value?: string;
-  stringValue: string;
-  boolValue: boolean;
-  intValue: Int64;
-  doubleValue: number;
-  bytesValue: Uint8Array;
-  arrayValue?: { values: AnyValueMessage[] };
-  kvlistValue?: { values: KeyValueMessage[] };
-}
 interface KeyValueMessage {
   key: string;
   value?: AnyValueMessage;
-}
-interface SpanMessage {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  parentSpanId: Uint8Array;
-  flags: number;
-  name: string;
-  kind: number;
-  startTimeUnixNano: Int64;
-  endTimeUnixNano: Int64;
-  attributes: KeyValueMessage[];
-  droppedAttributesCount: number;
-  events: { timeUnixNano: Int64; name: string; attributes: KeyValueMessage[]; droppedAttributesCount: number }[];
-  droppedEventsCount: number;
-  links: { traceId: Uint8Array; spanId: Uint8Array; flags: number; attributes: KeyValueMessage[]; droppedAttributesCount: number }[];
-  droppedLinksCount: number;
-  status?: { code: number; message: string };
 }
 
 /** A received span: what triage reads, and (under {@link FORWARD}) how to forward it. */
@@ -122,7 +94,7 @@ function readScopeSpans(
   spanRanges.forEach(([start, spanEnd], i) => {
     out.total++;
     const bytes = body.subarray(start, spanEnd);
-    const message = otlpTypes.span.decode(bytes) as unknown as SpanMessage;
+    const message = readSpan(bytes);
     const problem = problemOf(message);
     if (problem !== undefined) {
       out.rejected++;
@@ -162,13 +134,12 @@ function envelopeFields(reader: protobuf.Reader, end: number, body: Uint8Array):
 }
 
 /** What makes a span unusable, as `field: reason`; undefined when it is fine. */
-function problemOf(span: SpanMessage): string | undefined {
+function problemOf(span: SpanFields): string | undefined {
   if (span.traceId.length !== 16) return 'traceId: traceId must be 32 hex characters';
   if (span.spanId.length !== 8) return 'spanId: spanId must be 16 hex characters';
   if (span.parentSpanId.length !== 0 && span.parentSpanId.length !== 8) return 'parentSpanId: parentSpanId must be 16 hex characters';
   if (span.kind < 0 || span.kind > 5) return 'kind: kind must be 0 to 5';
-  const code = span.status?.code ?? 0;
-  if (code < 0 || code > 2) return 'status.code: status code must be 0 to 2';
+  if (span.statusCode < 0 || span.statusCode > 2) return 'status.code: status code must be 0 to 2';
   for (const [l, link] of span.links.entries()) {
     if (link.traceId.length !== 16) return `links.${l}.traceId: links.traceId must be 32 hex characters`;
     if (link.spanId.length !== 8) return `links.${l}.spanId: links.spanId must be 16 hex characters`;
@@ -177,36 +148,27 @@ function problemOf(span: SpanMessage): string | undefined {
 }
 
 function receivedSpan(
-  span: SpanMessage,
+  span: SpanFields,
   resource: ReadableSpan['resource'],
   scope: ReadableSpan['instrumentationScope'],
   bytes: Uint8Array,
   group: ScopeGroup,
 ): ReceivedSpan {
-  const attributes = toAttributes(span.attributes);
+  const { attributes, startTime, endTime, flags } = span;
   const traceId = hex(span.traceId);
-  const flags = span.flags;
   const context = { traceId, spanId: hex(span.spanId), traceFlags: flags & TRACE_FLAGS_MASK, isRemote: false };
-  const startTime = toHrTime(span.startTimeUnixNano);
-  const endTime = toHrTime(span.endTimeUnixNano);
   const events: TimedEvent[] =
     span.events.length === 0
       ? []
-      : span.events.map(event => ({
-          name: event.name,
-          time: toHrTime(event.timeUnixNano),
-          attributes: toAttributes(event.attributes),
-          droppedAttributesCount: event.droppedAttributesCount,
-        }));
+      : span.events.map(event => ({ name: event.name, time: event.time, attributes: event.attributes, droppedAttributesCount: event.droppedAttributesCount }));
   const links: Link[] =
     span.links.length === 0
       ? []
       : span.links.map(link => ({
           context: { traceId: hex(link.traceId), spanId: hex(link.spanId), traceFlags: link.flags & TRACE_FLAGS_MASK },
-          attributes: toAttributes(link.attributes),
+          attributes: link.attributes,
           droppedAttributesCount: link.droppedAttributesCount,
         }));
-  const status = span.status;
   return {
     name: span.name,
     kind: OTLP_KINDS[span.kind] ?? SpanKind.INTERNAL,
@@ -218,7 +180,7 @@ function receivedSpan(
     startTime,
     endTime,
     duration: durationOf(startTime, endTime),
-    status: status ? { code: STATUS_CODES[status.code] ?? SpanStatusCode.UNSET, ...(status.message !== '' && { message: status.message }) } : { code: SpanStatusCode.UNSET },
+    status: { code: STATUS_CODES[span.statusCode] ?? SpanStatusCode.UNSET, ...(span.statusMessage !== '' && { message: span.statusMessage }) },
     attributes,
     links,
     events,
@@ -236,20 +198,6 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/**
- * Unsigned 64-bit nanoseconds to `[seconds, nanos]`, exactly, without BigInt:
- * the remainder mod 1e9 is summed from parts small enough for a double
- * (2^48 ≡ 976710656 and 2^32 ≡ 294967296 mod 1e9), then the seconds are the
- * rounded quotient of a multiple of 1e9.
- */
-export function toHrTime(value: Int64): HrTime {
-  if (typeof value === 'number') return [Math.floor(value / 1e9), value % 1e9];
-  const hi = value.high >>> 0;
-  const lo = value.low >>> 0;
-  const nanos = ((hi >>> 16) * 976_710_656 + (hi & 0xffff) * 294_967_296 + lo) % 1e9;
-  return [Math.round((hi * 4_294_967_296 + lo - nanos) / 1e9), nanos];
-}
-
 function durationOf(start: HrTime, end: HrTime): HrTime {
   let seconds = end[0] - start[0];
   let nanos = end[1] - start[1];
@@ -260,59 +208,13 @@ function durationOf(start: HrTime, end: HrTime): HrTime {
   return seconds < 0 ? [0, 0] : [seconds, nanos];
 }
 
+/** Resource attributes, from the decoded Resource message. */
 function toAttributes(list: readonly KeyValueMessage[] | undefined): Attributes {
   const attributes: Attributes = {};
   if (list === undefined) return attributes;
   for (const { key, value } of list) {
-    const converted = value === undefined ? undefined : toAttributeValue(value);
+    const converted = value === undefined ? undefined : anyValueToAttribute(value);
     if (converted !== undefined) attributes[key] = converted;
   }
   return attributes;
-}
-
-/**
- * OTel JS attributes hold scalars and homogeneous scalar arrays only; maps
- * (and mixed arrays) become their JSON text, bytes their base64. The span is
- * forwarded from its own bytes, so nothing is lost by this.
- */
-function toAttributeValue(value: AnyValueMessage): AttributeValue | undefined {
-  const scalar = toScalar(value);
-  if (scalar !== undefined) return scalar;
-  if (value.value === 'arrayValue') {
-    const values = value.arrayValue?.values ?? [];
-    const items = values.map(toScalar);
-    if (items.every(item => typeof item === 'string')) return items;
-    if (items.every(item => typeof item === 'number')) return items;
-    if (items.every(item => typeof item === 'boolean')) return items;
-    return JSON.stringify(values.map(toPlain));
-  }
-  if (value.value === 'kvlistValue') return JSON.stringify(toPlain(value));
-  return undefined;
-}
-
-function toScalar(value: AnyValueMessage): string | number | boolean | undefined {
-  switch (value.value) {
-    case 'stringValue':
-      return value.stringValue;
-    case 'boolValue':
-      return value.boolValue;
-    case 'intValue':
-      return typeof value.intValue === 'number' ? value.intValue : value.intValue.toNumber();
-    case 'doubleValue':
-      return value.doubleValue;
-    case 'bytesValue':
-      return Buffer.from(value.bytesValue).toString('base64');
-    default:
-      return undefined;
-  }
-}
-
-function toPlain(value: AnyValueMessage): unknown {
-  const scalar = toScalar(value);
-  if (scalar !== undefined) return scalar;
-  if (value.value === 'arrayValue') return (value.arrayValue?.values ?? []).map(toPlain);
-  if (value.value === 'kvlistValue') {
-    return Object.fromEntries((value.kvlistValue?.values ?? []).map(kv => [kv.key, kv.value === undefined ? null : toPlain(kv.value)]));
-  }
-  return null;
 }

@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { otlpTypes } from '../../src/gateway/otlp-proto.js';
+import { nanosToHrTime, readSpan } from '../../src/gateway/proto-span-reader.js';
+
+describe('reading a span from its protobuf bytes', () => {
+  it('turns 64-bit nanoseconds into [seconds, nanos] exactly, without BigInt', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), nanos => {
+        const low = Number(nanos & 0xffffffffn);
+        const high = Number(nanos >> 32n);
+        expect(nanosToHrTime(low, high)).toEqual([Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)]);
+      }),
+      { numRuns: 2000, seed: 20261129 },
+    );
+  });
+
+  it('reads what the protocol encodes: ids, times, status, attributes of every kind, events and links', () => {
+    const id = (hex: string): Buffer => Buffer.from(hex, 'hex');
+    const bytes = otlpTypes.span
+      .encode(
+        otlpTypes.span.fromObject({
+          traceId: id('5b8efff798038103d269b633813fc60c'),
+          spanId: id('eee19b7ec3c1b174'),
+          parentSpanId: id('eee19b7ec3c1b173'),
+          traceState: 'a=b',
+          flags: 0x301,
+          name: 'execute_tool get_weather',
+          kind: 3,
+          startTimeUnixNano: '1732000000123456789',
+          endTimeUnixNano: '1732000001000000001',
+          attributes: [
+            { key: 'gen_ai.tool.name', value: { stringValue: 'get_weather' } },
+            { key: 'count', value: { intValue: '9007199254740991' } },
+            { key: 'negative', value: { intValue: '-3' } },
+            { key: 'ratio', value: { doubleValue: 0.25 } },
+            { key: 'ok', value: { boolValue: true } },
+            { key: 'blob', value: { bytesValue: Buffer.from([0, 1, 2, 255]) } },
+            { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { stringValue: 'b' }] } } },
+            { key: 'mixed', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } } },
+            { key: 'map', value: { kvlistValue: { values: [{ key: 'n', value: { intValue: 7 } }] } } },
+            { key: 'empty', value: {} },
+            { key: 'ratio', value: { doubleValue: 0.5 } },
+          ],
+          droppedAttributesCount: 2,
+          events: [{ timeUnixNano: '1732000000500000000', name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: 'Timeout' } }] }],
+          links: [{ traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203331'), flags: 1, attributes: [] }],
+          status: { code: 2, message: 'upstream timed out' },
+        }),
+      )
+      .finish();
+    const span = readSpan(bytes);
+    expect(Buffer.from(span.traceId).toString('hex')).toBe('5b8efff798038103d269b633813fc60c');
+    expect(Buffer.from(span.parentSpanId).toString('hex')).toBe('eee19b7ec3c1b173');
+    expect([span.name, span.kind, span.flags, span.traceState]).toEqual(['execute_tool get_weather', 3, 0x301, 'a=b']);
+    expect([span.startTime, span.endTime]).toEqual([
+      [1732000000, 123456789],
+      [1732000001, 1],
+    ]);
+    expect(span.attributes).toEqual({
+      'gen_ai.tool.name': 'get_weather',
+      count: 9007199254740991,
+      negative: -3,
+      ratio: 0.5, // a later duplicate key wins
+      ok: true,
+      blob: 'AAEC/w==',
+      tags: ['a', 'b'],
+      mixed: '["a",1]',
+      map: '{"n":7}',
+    });
+    expect(span.droppedAttributesCount).toBe(2);
+    expect(span.events).toEqual([{ time: [1732000000, 500000000], name: 'exception', attributes: { 'exception.type': 'Timeout' }, droppedAttributesCount: 0 }]);
+    expect(span.links.map(l => [Buffer.from(l.spanId).toString('hex'), l.flags])).toEqual([['b7ad6b7169203331', 1]]);
+    expect([span.statusCode, span.statusMessage]).toEqual([2, 'upstream timed out']);
+  });
+
+  it.each([
+    ['a truncated message', (bytes: Uint8Array) => bytes.subarray(0, bytes.length - 3)],
+    ['a known field with another wire type', () => Uint8Array.from([0x0d, 0, 0, 0, 0])], // field 1 (trace_id) as fixed32
+  ])('refuses %s', (_case, mangle) => {
+    const bytes = otlpTypes.span.encode(otlpTypes.span.fromObject({ name: 'x', attributes: [{ key: 'k', value: { stringValue: 'v' } }] })).finish();
+    expect(() => readSpan(mangle(bytes))).toThrow();
+  });
+});
