@@ -1,6 +1,6 @@
 /**
  * Every attribute and event name this package writes, under one namespace.
- * The README's tables list the same names.
+ * The tables in docs/spans.md list the same names.
  */
 
 /** Span event added to the failing span and to its turn's root, one per finding. */

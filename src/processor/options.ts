@@ -42,7 +42,7 @@ export interface AgentTriageSpanProcessorOptions {
   idempotentTools?: string[];
   /** Write a replay fixture (and handoff packet) per failure into `fixtures.dir`; off when absent. */
   fixtures?: FixtureOptions;
-  /** Fix tracking (loop latency) and rollout regressions; see the README's "Triage loop" section. */
+  /** Fix tracking (loop latency) and rollout regressions; see docs/triage-loop.md. */
   loop?: LoopOptions;
   /** Post hard failures, regressions and rollback candidates to a webhook (Slack-compatible by default). */
   alerts?: WebhookAlertOptions;

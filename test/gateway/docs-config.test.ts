@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigSchema, resolveGatewayConfig } from '../../src/gateway/index.js';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
 /** The rows of the markdown table under `heading`, as cells. */
 function tableUnder(heading: string): string[][] {
@@ -32,7 +32,7 @@ function leafKeys(schema: z.ZodType, prefix = ''): string[] {
   return Object.entries(def.shape).flatMap(([key, child]) => leafKeys(child, prefix === '' ? key : `${prefix}.${key}`));
 }
 
-describe('README gateway config table', () => {
+describe('docs gateway config table', () => {
   const rows = tableUnder('### Gateway config keys');
   const documented = new Map(rows.flatMap(row => [...(row[0] ?? '').matchAll(/`([^`]+)`/g)].map(m => [m[1] ?? '', row[1] ?? ''] as const)));
 
