@@ -6,7 +6,7 @@ export type { StatePersistence, StateSnapshot, JsonValue } from './state/state-s
 export type { StateNamespace } from './state/state-store.js';
 export { FileStatePersistence } from './state/file-persistence.js';
 export type { Finding } from './engine/finding.js';
-export { SIGNAL_IDS, SEVERITIES, FINDING_SCOPES } from './signals/signal.js';
+export { SIGNAL_IDS, SEVERITIES, FINDING_SCOPES, HEALTH_CAUSES } from './signals/signal.js';
 export type {
   Severity,
   Signal,
@@ -19,6 +19,7 @@ export type {
   FindingDetails,
   FindingScope,
   HealthNotice,
+  HealthCause,
   FeedbackRecord,
 } from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
@@ -74,6 +75,7 @@ export {
   EVENT_TRIAGE_INSTRUMENTATION_HEALTH,
   ATTR_TRIAGE_HEALTH_CAUSE,
   ATTR_TRIAGE_HEALTH_FIELD,
+  ATTR_TRIAGE_HEALTH_SUBJECT,
   ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';
 export type { TriageLoop, LoopObservation } from './loop/triage-loop.js';

@@ -57,12 +57,14 @@ export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
 /** Metric label: which attribute was malformed. */
 export const ATTR_TRIAGE_ATTRIBUTE = 'agent_triage.attribute';
 
-/** Diagnostic span event: an agent span lacks what a signal needs (rate-limited, one per cause). */
+/** Diagnostic span event: a signal cannot judge this span or turn as instrumented (rate-limited per cause, convention, signal and field). */
 export const EVENT_TRIAGE_INSTRUMENTATION_HEALTH = 'agent_triage.instrumentation_health';
-/** Why a signal cannot evaluate: `unknown_convention`, `content_not_captured` or `missing_attribute`. */
+/** Why a signal cannot judge: one of `HEALTH_CAUSES` (`unknown_convention`, `content_not_captured`, `missing_attribute`, `learned_non_deterministic`, `score_out_of_range`). */
 export const ATTR_TRIAGE_HEALTH_CAUSE = 'agent_triage.health.cause';
-/** The normalised field the signal needed (`toolName`, `argsHash`, `resultHash`, `plannedToolCalls`, `outputTokens`, `convention`). */
+/** The normalised field the signal needed (`toolName`, `argsHash`, `resultHash`, `plannedToolCalls`, `outputTokens`, `convention`, `score`). */
 export const ATTR_TRIAGE_HEALTH_FIELD = 'agent_triage.health.field';
+/** What a signal's notice is about, e.g. the tool learned non-deterministic. */
+export const ATTR_TRIAGE_HEALTH_SUBJECT = 'agent_triage.health.subject';
 /** The instrumentation convention that described the span (`genai`, `openinference`, `ai_sdk`, `openllmetry`, `none`). */
 export const ATTR_TRIAGE_CONVENTION = 'agent_triage.convention';
 

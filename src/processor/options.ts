@@ -8,7 +8,7 @@ import { webhookOptionsSchema } from '../alerts/webhook-options.js';
 import type { WebhookAlertOptions } from '../alerts/webhook-options.js';
 import { loopOptionsSchema } from '../loop/loop-options.js';
 import type { LoopOptions } from '../loop/loop-options.js';
-import type { HealthNotice, SignalName } from '../signals/signal.js';
+import type { HealthNoticeRecord } from '../health/instrumentation-health.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -58,7 +58,7 @@ export interface AgentTriageSpanProcessorOptions {
   orphanTimeoutMs?: number;
   /** Distinct agent names used as metric labels; further names share `_overflow`. The default value is 100. */
   maxAgentLabels?: number;
-  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
+  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window (a signal's notice is written once). The default value is 60000. */
   instrumentationHealthIntervalMs?: number;
   /**
    * Content attributes (tool arguments and results, output messages) longer
@@ -69,16 +69,17 @@ export interface AgentTriageSpanProcessorOptions {
   maxContentChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
   state?: StateOptions;
-  /** Called once per signal, reason and subject when a signal cannot judge part of the traffic (instrumentation health). */
+  /**
+   * Called once per instrumentation gap when a signal cannot judge part of the
+   * traffic: per cause, convention, signal and field for gaps a span check
+   * finds, per signal, cause and subject for a signal's notice.
+   */
   onHealthNotice?: (notice: HealthNoticeRecord) => void;
   /** Milliseconds since the epoch, for baselines and windows. The default is `Date.now`; replays and tests inject their own. */
   clock?: () => number;
 }
 
-/** A health notice with the signal that raised it. */
-export interface HealthNoticeRecord extends HealthNotice {
-  readonly signal: SignalName;
-}
+export type { HealthNoticeRecord } from '../health/instrumentation-health.js';
 
 export interface StateOptions {
   /** The state file of the embedded store. The default is `$AGENT_TRIAGE_STATE_PATH`, else a file per working directory in the user's state folder (see `defaultStatePath`). */
