@@ -226,7 +226,7 @@ describe('metrics (every "Metric" table of docs/)', () => {
 });
 
 describe('attributes and events written on spans', () => {
-  const constants = Object.entries(attributes).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const constants: [string, string][] = Object.entries(attributes as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
   const inTables = new Set(allTables.flatMap(t => t.rows.flatMap(row => row.flatMap(cell => codeNames(cell)))));
 
   it('documents every name of src/emit/attributes.ts in a table of docs/', () => {
