@@ -18,6 +18,7 @@ import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
 import { DEFAULT_MAX_CONTENT_CHARS } from '../normalize/attribute-reader.js';
 import { SAMPLED_EDGE_CHARS } from '../normalize/content-hash.js';
 
+/** Options of `new AgentTriageSpanProcessor(options)`; validated at construction (an invalid one throws a `ConfigError` naming the key). */
 export interface AgentTriageSpanProcessorOptions {
   /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })`. */
   next: SpanProcessor;
@@ -81,6 +82,7 @@ export interface AgentTriageSpanProcessorOptions {
 
 export type { HealthNoticeRecord } from '../health/instrumentation-health.js';
 
+/** Where stateful signals keep their baselines and memories (the `state` option). */
 export interface StateOptions {
   /** The state file of the embedded store. The default is `$AGENT_TRIAGE_STATE_PATH`, else a file per working directory in the user's state folder (see `defaultStatePath`). */
   path?: string;

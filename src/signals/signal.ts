@@ -15,15 +15,18 @@ export const SIGNAL_IDS = [
   'tool_result_mismatch',
   'satisfaction_drop',
 ] as const;
+/** The id of a built-in signal, one of {@link SIGNAL_IDS}. */
 export type SignalId = (typeof SIGNAL_IDS)[number];
 
 /** Signals users add themselves are namespaced so they never collide with built-in ids. */
 export type CustomSignalId = `custom.${string}`;
+/** A built-in signal id or a custom signal's `custom.<name>`. */
 export type SignalName = SignalId | CustomSignalId;
 export const CUSTOM_SIGNAL_PATTERN = /^custom\.[a-z0-9_.-]+$/;
 
 /** `hard`: page someone now. `soft`: log the evidence and flag it for review. */
 export const SEVERITIES = ['hard', 'soft'] as const;
+/** `hard` (page someone now) or `soft` (log the evidence, flag for review). */
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Small, flat facts about a finding; they become span-event attributes. */
@@ -43,7 +46,9 @@ export interface SignalReport {
   readonly scope?: FindingScope;
 }
 
+/** Scopes of a finding: `turn` (a failure of one turn) or `population` (about many turns). */
 export const FINDING_SCOPES = ['turn', 'population'] as const;
+/** One of {@link FINDING_SCOPES}. */
 export type FindingScope = (typeof FINDING_SCOPES)[number];
 
 /**
