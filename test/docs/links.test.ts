@@ -26,4 +26,12 @@ describe('relative links of README.md and docs/', () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it.each(files.filter(file => file.startsWith('docs/')))('%s starts with a title and a two-line summary', file => {
+    const [title, blank, first, second, after] = readDoc(file).split('\n');
+    expect(title).toMatch(/^# \S/);
+    expect([blank, after]).toEqual(['', '']);
+    expect(first?.trim()).not.toBe('');
+    expect(second?.trim()).not.toBe('');
+  });
 });
