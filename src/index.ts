@@ -24,7 +24,11 @@ export type {
 } from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
-export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
+export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason, SpanEventView, SpanOutcome } from './normalize/span-view.js';
+export type { AttributeReader } from './normalize/attribute-reader.js';
+export type { HealthSignal } from './health/instrumentation-health.js';
+export type { FixtureReadResult, FixtureFile } from './replay/read-fixtures.js';
+export type { StateFileName } from './state/state-path.js';
 export { sha256Of } from './normalize/content-hash.js';
 export type { ContentDigest } from './normalize/content-hash.js';
 export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';

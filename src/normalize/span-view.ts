@@ -27,6 +27,7 @@ export interface PlannedToolCall {
   readonly argsHash: ContentDigest | undefined;
 }
 
+/** A span's status code as signals see it. */
 export type SpanOutcome = 'ok' | 'error' | 'unset';
 
 /** Why an LLM step stopped, with every emitter's spelling mapped to one value. */
