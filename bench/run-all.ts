@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark, each in its own Node process (the
  * memory bench with --expose-gc), prints their tables, then a compact
- * Markdown table to paste into the README, and writes all summaries as one
+ * Markdown table to paste into docs/performance.md, and writes all summaries as one
  * JSON file (default: the OS temp dir; --out <file>). --quick: a smoke run.
  * --only <name,...>: run those benches, keep the others' results from --out.
  * Each bench also runs alone: node --import tsx bench/<name>.ts.
@@ -52,7 +52,7 @@ console.log(`\n== summary (${machine.cpus} cores, ${machine.cpuModel}, Node ${ma
 console.log(compactTable(summaries));
 writeSummary(args.out, { machine, benches: summaries });
 
-/** The results as a Markdown table, as the README's Performance section shows them. */
+/** The results as a Markdown table, as docs/performance.md shows them. */
 function compactTable(s: Record<string, unknown>): string {
   const rows: string[][] = [];
   const spread = (x: Spread | undefined, digits = 2): string => (x === undefined ? 'n/a' : `${fmt(x.median, digits)} (IQR ${fmt(x.p25, digits)}–${fmt(x.p75, digits)})`);

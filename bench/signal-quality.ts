@@ -41,7 +41,7 @@ const findings: { finding: Finding; at: number }[] = [];
 const processor = new AgentTriageSpanProcessor({
   next: new DiscardingProcessor(),
   onFinding: finding => findings.push({ finding, at: clock.nowMs }),
-  onHealthNotice: notice => healthNotices.push(`${notice.signal}: ${notice.reason} (${notice.subject ?? '-'})`),
+  onHealthNotice: notice => healthNotices.push(`${notice.signal}: ${notice.cause} (${notice.subject ?? notice.field ?? '-'})`),
   clock: () => clock.nowMs,
   state: { persistence: false },
   signals: TRAFFIC_SIGNALS,

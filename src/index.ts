@@ -6,7 +6,7 @@ export type { StatePersistence, StateSnapshot, JsonValue } from './state/state-s
 export type { StateNamespace } from './state/state-store.js';
 export { FileStatePersistence } from './state/file-persistence.js';
 export type { Finding } from './engine/finding.js';
-export { SIGNAL_IDS, SEVERITIES, FINDING_SCOPES } from './signals/signal.js';
+export { SIGNAL_IDS, SEVERITIES, FINDING_SCOPES, HEALTH_CAUSES } from './signals/signal.js';
 export type {
   Severity,
   Signal,
@@ -19,11 +19,16 @@ export type {
   FindingDetails,
   FindingScope,
   HealthNotice,
+  HealthCause,
   FeedbackRecord,
 } from './signals/signal.js';
 export type { ConfiguredSignal } from './signals/registry.js';
 export type { SignalOverride } from './signals/signal-config.js';
-export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason } from './normalize/span-view.js';
+export type { SpanView, SpanRole, PlannedToolCall, ConventionId, FinishReason, SpanEventView, SpanOutcome } from './normalize/span-view.js';
+export type { AttributeReader } from './normalize/attribute-reader.js';
+export type { HealthSignal } from './health/instrumentation-health.js';
+export type { FixtureReadResult, FixtureFile } from './replay/read-fixtures.js';
+export type { StateFileName } from './state/state-path.js';
 export { sha256Of } from './normalize/content-hash.js';
 export type { ContentDigest } from './normalize/content-hash.js';
 export type { TurnView, StepSummary, StepError, StepMessage } from './turns/turn-view.js';
@@ -74,6 +79,7 @@ export {
   EVENT_TRIAGE_INSTRUMENTATION_HEALTH,
   ATTR_TRIAGE_HEALTH_CAUSE,
   ATTR_TRIAGE_HEALTH_FIELD,
+  ATTR_TRIAGE_HEALTH_SUBJECT,
   ATTR_TRIAGE_CONVENTION,
 } from './emit/attributes.js';
 export type { TriageLoop, LoopObservation } from './loop/triage-loop.js';

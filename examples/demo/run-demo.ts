@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     next: new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }),
     meterProvider,
     onFinding: finding => findings.push(finding),
-    // Baselines persist to the default state file (see the README); the demo starts
+    // Baselines persist to the default state file (see docs/signals.md); the demo starts
     // fresh each run so its output is the same every time.
     state: { persistence: false },
   });

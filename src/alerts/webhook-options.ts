@@ -34,5 +34,6 @@ export const webhookOptionsSchema = z.strictObject({
   /** Per-attempt timeout. */
   timeoutMs: positiveInt.max(120_000).default(5000),
 });
+/** The `alerts` option: the webhook, its format, what pages, deduplication, rate limit and retries. */
 export type WebhookAlertOptions = z.input<typeof webhookOptionsSchema>;
 export type ResolvedWebhookOptions = z.output<typeof webhookOptionsSchema>;

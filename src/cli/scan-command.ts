@@ -71,7 +71,7 @@ export async function runScan(paths: string[], options: Record<string, unknown>,
       {
         ...scanOptionsOf(data),
         ...(data.state !== undefined && { state: { path: data.state } }),
-        onHealthNotice: notice => err.write(`note: ${notice.signal}: cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}\n`),
+        onHealthNotice: notice => err.write(`note: ${notice.signal} cannot judge ${notice.convention} spans: ${notice.cause} (${notice.field ?? notice.subject ?? '-'})\n`),
       },
       finding => out.write(`${findingToJsonLine(finding)}\n`),
       { reorderWindowMs: data.reorderWindowMs, maxSpansInFlight: data.maxSpansInFlight },

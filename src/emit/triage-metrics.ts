@@ -37,7 +37,6 @@ export class TriageMetrics {
   readonly fixturesDropped = new CounterTable([ATTR_TRIAGE_REASON]);
   readonly instrumentationHealth = new CounterTable([ATTR_TRIAGE_HEALTH_CAUSE, ATTR_TRIAGE_CONVENTION, ATTR_TRIAGE_SIGNAL]);
   readonly populationFindings = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME]);
-  readonly healthNotices = new CounterTable([ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_REASON]);
   readonly stateEvictions = new CounterTable([]);
   readonly stateErrors = new CounterTable([ATTR_TRIAGE_REASON]);
   private readonly _agents: BoundedLabel;
@@ -61,15 +60,14 @@ export class TriageMetrics {
     publishCounter(
       meter,
       'agent_triage.instrumentation_health',
-      '{span}',
-      'Agent spans lacking what a signal needs, by cause (unknown convention, content not captured, missing attribute), convention and signal.',
+      '{gap}',
+      'Instrumentation gaps by cause, convention and signal: agent spans lacking what a signal needs (each span), and parts of the traffic a signal cannot judge (each notice once).',
       this.instrumentationHealth,
     );
     publishCounter(meter, 'agent_triage.internal.errors', '{error}', 'Internal errors; the span was forwarded unchanged.', this.internalErrors);
     publishCounter(meter, 'agent_triage.fixtures.written', '{fixture}', 'Replay fixtures written to disk.', this.fixturesWritten);
     publishCounter(meter, 'agent_triage.fixtures.dropped', '{fixture}', 'Replay fixtures not written: the write queue was full or the write failed.', this.fixturesDropped);
     publishCounter(meter, 'agent_triage.population.findings', '{finding}', 'Findings about many turns at once (satisfaction week over week), by class, signal, severity and agent.', this.populationFindings);
-    publishCounter(meter, 'agent_triage.signal.health_notices', '{notice}', 'Parts of the traffic a signal cannot judge as instrumented, by signal and reason (each reported once).', this.healthNotices);
     publishCounter(meter, 'agent_triage.state.evictions', '{key}', 'State keys dropped, least recently used first, to stay under state.maxKeys.', this.stateEvictions);
     publishCounter(meter, 'agent_triage.state.errors', '{error}', 'State that could not be loaded or saved, or a persisted value that failed validation.', this.stateErrors);
     const gauge = (name: string, unit: string, description: string, read: () => number): void => {

@@ -7,11 +7,15 @@ import type { RawFinding } from './finding.js';
 
 export interface SignalEngineHooks {
   onSignalError(id: SignalName, error: unknown): void;
-  /** A health notice, the first time this signal reports this reason and subject. */
-  onHealth(id: SignalName, notice: HealthNotice): void;
+  /**
+   * A health notice, the first time this signal reports this cause and
+   * subject, with the span or turn being evaluated when it was raised
+   * (undefined for feedback recorded through the API).
+   */
+  onHealth(id: SignalName, notice: HealthNotice, concerns: SpanView | TurnView | undefined): void;
 }
 
-/** Distinct (signal, reason, subject) health notices remembered to report each once. */
+/** Distinct (signal, cause, subject) health notices remembered to report each once. */
 const MAX_HEALTH_KEYS = 10_000;
 
 const NO_FINDINGS: readonly RawFinding[] = Object.freeze([]);
@@ -35,6 +39,8 @@ export class SignalEngine {
   private readonly _feedbackRunners: readonly Runner[];
   /** Where the evaluation under way collects its findings; undefined until the first report. */
   private _found: RawFinding[] | undefined;
+  /** The span or turn under evaluation, which a health notice concerns. */
+  private _concerns: SpanView | TurnView | undefined;
 
   constructor(signals: readonly ConfiguredSignal[], hooks: SignalEngineHooks) {
     this._signals = signals;
@@ -51,14 +57,17 @@ export class SignalEngine {
 
   /** Findings of one span; a shared empty array when there are none (do not mutate). */
   evaluateSpan(span: SpanView): readonly RawFinding[] {
+    this._concerns = span;
     return this._evaluate(this._spanRunners, (signal, ctx) => signal.onSpan?.(span, ctx));
   }
 
   evaluateTurn(turn: TurnView): readonly RawFinding[] {
+    this._concerns = turn;
     return this._evaluate(this._turnRunners, (signal, ctx) => signal.onTurn?.(turn, ctx));
   }
 
   evaluateFeedback(feedback: FeedbackRecord): readonly RawFinding[] {
+    this._concerns = undefined;
     return this._evaluate(this._feedbackRunners, (signal, ctx) => signal.onFeedback?.(feedback, ctx));
   }
 
@@ -106,9 +115,9 @@ export class SignalEngine {
   }
 
   private _health(id: SignalName, notice: HealthNotice): void {
-    const key = [id, notice.reason, notice.subject ?? ''].join('\u0000');
+    const key = [id, notice.cause, notice.subject ?? ''].join('\u0000');
     if (this._healthSeen.has(key) || this._healthSeen.size >= MAX_HEALTH_KEYS) return;
     this._healthSeen.add(key);
-    this._hooks.onHealth(id, notice);
+    this._hooks.onHealth(id, notice, this._concerns);
   }
 }

@@ -4,7 +4,9 @@ import { readYamlFile } from '../config/data-files.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import { DEFAULT_RETRY } from './retry-policy.js';
 
+/** Where the gateway receives OTLP/HTTP when nothing else is configured. */
 export const DEFAULT_LISTEN = '127.0.0.1:4318';
+/** The folder for `findings.jsonl` and `traces.jsonl` when nothing is forwarded and no `out` is set. */
 export const DEFAULT_OUT_DIR = 'agent-triage-out';
 
 /** `host:port`, `[v6]:port`; port 0 picks a free one (tests). */
@@ -16,6 +18,7 @@ const listenSchema = z
 const positiveInt = z.number().int().positive();
 const durationMs = z.number().int().min(0);
 
+/** The gateway's YAML config, validated strictly (unknown keys are errors). */
 export const gatewayConfigSchema = z.strictObject({
   /** Where OTLP/HTTP is received. */
   listen: listenSchema.default(DEFAULT_LISTEN),
@@ -75,7 +78,9 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
   shutdownTimeoutMs: positiveInt.default(30_000),
 });
+/** The gateway config as written (every key optional). */
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+/** The gateway config with every default filled in (from `resolveGatewayConfig`). */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
 /** Validates a configuration object. @throws ConfigError naming each bad key. */

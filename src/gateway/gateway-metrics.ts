@@ -3,6 +3,7 @@ import { ValueType } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { CounterTable, publishCounter } from '../emit/counter-table.js';
 
+/** The meter of the gateway's own metrics (`agent_triage.gateway.*`). */
 export const GATEWAY_METER_NAME = 'otel-agent-triage-gateway';
 
 const ATTR_ENCODING = 'agent_triage.gateway.encoding';

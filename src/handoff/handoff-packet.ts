@@ -42,6 +42,7 @@ export interface HandoffPacket {
   readonly rollback_trigger: string;
 }
 
+/** What a handoff packet holds: the handoff for whoever takes over, and the incident record. */
 export interface HandoffDocument {
   readonly fixture_id: string;
   readonly handoff: HandoffPacket;

@@ -35,5 +35,6 @@ export const loopOptionsSchema = z.strictObject({
   /** Called for each fix, regression and rollback candidate. Errors it throws are counted and ignored. */
   onEvent: z.custom<(event: LoopEvent) => void>(isFunction, 'expected a function').optional(),
 });
+/** The `loop` option: fix tracking, regressions and rollout regressions. */
 export type LoopOptions = z.input<typeof loopOptionsSchema>;
 export type ResolvedLoopOptions = z.output<typeof loopOptionsSchema>;

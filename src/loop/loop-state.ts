@@ -14,6 +14,7 @@ const versionStats = z.strictObject({
   nextTestAtTurns: z.number().int().min(0),
   flagged: z.boolean(),
 });
+/** Turns and failed turns the loop counted for one agent version. */
 export type VersionStats = z.output<typeof versionStats>;
 
 export const FINGERPRINT_STATUSES = ['open', 'fixed'] as const;
@@ -40,6 +41,7 @@ const fingerprintRecord = z.strictObject({
   fixedBy: z.enum(FIXED_BY).nullable(),
   regressions: z.number().int().min(0),
 });
+/** What the loop knows of one failure fingerprint: first and last seen, count, version, open or fixed. */
 export type FingerprintRecord = z.output<typeof fingerprintRecord>;
 
 const rollbackCandidate = z.strictObject({
@@ -55,6 +57,7 @@ const rollbackCandidate = z.strictObject({
   alpha: z.number(),
   detectedAtMs: z.number(),
 });
+/** A version whose failed-turn rate rose significantly over the previous version's (two-proportion z-test). */
 export type RollbackCandidate = z.output<typeof rollbackCandidate>;
 
 /** A fix that happened: also kept in state so `report` can show time to fix per class. */
@@ -65,6 +68,7 @@ const fixRecord = z.strictObject({
   fixedAtMs: z.number(),
   fixedBy: z.enum(FIXED_BY),
 });
+/** A fix the loop recorded: fingerprint, class, how (auto or manual) and the time it took. */
 export type FixRecord = z.output<typeof fixRecord>;
 
 export const LOOP_STATE_VERSION = 1;
@@ -77,6 +81,7 @@ export const loopStateSchema = z.strictObject({
   fixes: z.array(fixRecord),
   rollbackCandidates: z.array(rollbackCandidate),
 });
+/** The triage loop's persisted state: fingerprints, per-agent version counts, recent fixes and rollback candidates. */
 export type LoopState = z.output<typeof loopStateSchema>;
 
 export function emptyLoopState(): LoopState {

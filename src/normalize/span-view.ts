@@ -27,11 +27,13 @@ export interface PlannedToolCall {
   readonly argsHash: ContentDigest | undefined;
 }
 
+/** A span's status code as signals see it. */
 export type SpanOutcome = 'ok' | 'error' | 'unset';
 
 /** Why an LLM step stopped, with every emitter's spelling mapped to one value. */
 export type FinishReason = 'tool_calls' | 'stop' | 'length' | 'content_filter' | 'error' | 'other';
 
+/** One span as every signal sees it, whatever convention it was written in: role, agent, tool, hashes, tokens, status and failure fields. */
 export interface SpanView {
   readonly traceId: string;
   readonly spanId: string;

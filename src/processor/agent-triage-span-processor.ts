@@ -97,7 +97,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           diag.warn('agent-triage: could not write a replay fixture', error);
         },
       });
-    this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs);
+    this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs, record => {
+      this._callback('on_health_notice', () => this._options.onHealthNotice?.(record));
+    });
     const persistence = resolvePersistence(resolved.state, resolved.clock);
     this._state = new StateStore({
       maxKeys: resolved.state.maxKeys,
@@ -126,10 +128,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       onSignalError: signal => {
         this.metrics.signalErrors.add([signal]);
       },
-      onHealth: (signal, notice) => {
-        this.metrics.healthNotices.add([signal, notice.reason]);
-        diag.warn(`agent-triage: ${signal} cannot judge ${notice.subject ?? 'some spans'}: ${notice.reason}`);
-        this._callback('on_health_notice', () => this._options.onHealthNotice?.({ signal, ...notice }));
+      onHealth: (signal, notice, concerns) => {
+        this._health.notice(signal, notice, concerns);
       },
     });
     this._assembler = new TurnAssembler(resolved, {

@@ -7,4 +7,5 @@ export const feedbackSchema = z.strictObject({
   traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
   spanId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
 });
+/** A feedback score for `processor.recordFeedback()`: `score`, and optionally the agent name and the trace and span it is about. */
 export type FeedbackInput = z.input<typeof feedbackSchema>;

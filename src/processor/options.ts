@@ -8,7 +8,7 @@ import { webhookOptionsSchema } from '../alerts/webhook-options.js';
 import type { WebhookAlertOptions } from '../alerts/webhook-options.js';
 import { loopOptionsSchema } from '../loop/loop-options.js';
 import type { LoopOptions } from '../loop/loop-options.js';
-import type { HealthNotice, SignalName } from '../signals/signal.js';
+import type { HealthNoticeRecord } from '../health/instrumentation-health.js';
 import type { StatePersistence } from '../state/state-snapshot.js';
 import { signalOverrideSchema } from '../signals/signal-config.js';
 import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
@@ -18,6 +18,7 @@ import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
 import { DEFAULT_MAX_CONTENT_CHARS } from '../normalize/attribute-reader.js';
 import { SAMPLED_EDGE_CHARS } from '../normalize/content-hash.js';
 
+/** Options of `new AgentTriageSpanProcessor(options)`; validated at construction (an invalid one throws a `ConfigError` naming the key). */
 export interface AgentTriageSpanProcessorOptions {
   /** The exporting processor every span is handed to, e.g. `new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })`. */
   next: SpanProcessor;
@@ -42,7 +43,7 @@ export interface AgentTriageSpanProcessorOptions {
   idempotentTools?: string[];
   /** Write a replay fixture (and handoff packet) per failure into `fixtures.dir`; off when absent. */
   fixtures?: FixtureOptions;
-  /** Fix tracking (loop latency) and rollout regressions; see the README's "Triage loop" section. */
+  /** Fix tracking (loop latency) and rollout regressions; see docs/triage-loop.md. */
   loop?: LoopOptions;
   /** Post hard failures, regressions and rollback candidates to a webhook (Slack-compatible by default). */
   alerts?: WebhookAlertOptions;
@@ -58,7 +59,7 @@ export interface AgentTriageSpanProcessorOptions {
   orphanTimeoutMs?: number;
   /** Distinct agent names used as metric labels; further names share `_overflow`. The default value is 100. */
   maxAgentLabels?: number;
-  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window. The default value is 60000. */
+  /** At most one `agent_triage.instrumentation_health` span event per cause, convention, signal and field in this window (a signal's notice is written once). The default value is 60000. */
   instrumentationHealthIntervalMs?: number;
   /**
    * Content attributes (tool arguments and results, output messages) longer
@@ -69,17 +70,19 @@ export interface AgentTriageSpanProcessorOptions {
   maxContentChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
   state?: StateOptions;
-  /** Called once per signal, reason and subject when a signal cannot judge part of the traffic (instrumentation health). */
+  /**
+   * Called once per instrumentation gap when a signal cannot judge part of the
+   * traffic: per cause, convention, signal and field for gaps a span check
+   * finds, per signal, cause and subject for a signal's notice.
+   */
   onHealthNotice?: (notice: HealthNoticeRecord) => void;
   /** Milliseconds since the epoch, for baselines and windows. The default is `Date.now`; replays and tests inject their own. */
   clock?: () => number;
 }
 
-/** A health notice with the signal that raised it. */
-export interface HealthNoticeRecord extends HealthNotice {
-  readonly signal: SignalName;
-}
+export type { HealthNoticeRecord } from '../health/instrumentation-health.js';
 
+/** Where stateful signals keep their baselines and memories (the `state` option). */
 export interface StateOptions {
   /** The state file of the embedded store. The default is `$AGENT_TRIAGE_STATE_PATH`, else a file per working directory in the user's state folder (see `defaultStatePath`). */
   path?: string;

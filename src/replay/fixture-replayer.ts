@@ -18,6 +18,7 @@ import { spanViewsOf, turnViewOf } from './fixture-turn.js';
  */
 export type ReplayStatus = 'same' | 'reclassified' | 'not_reproduced';
 
+/** A finding the current signals produced while replaying a fixture. */
 export interface ReplayedFinding {
   readonly signal: SignalName;
   readonly class: string;
@@ -25,6 +26,7 @@ export interface ReplayedFinding {
   readonly decision: RemediationDecision;
 }
 
+/** The outcome of replaying one fixture: `same`, `reclassified` or `not_reproduced`, with what fired now. */
 export interface ReplayResult {
   readonly fixtureId: string;
   readonly status: ReplayStatus;
@@ -35,6 +37,7 @@ export interface ReplayResult {
   readonly findings: readonly ReplayedFinding[];
 }
 
+/** Options of a `FixtureReplayer`: the signal overrides, custom signals and taxonomy to replay through. */
 export interface ReplayOptions {
   readonly signals?: Record<string, SignalOverride>;
   /** The same custom signals the processor ran; fixtures of custom signals replay only with them. */

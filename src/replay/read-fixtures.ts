@@ -4,11 +4,13 @@ import { describeZodError } from '../config/config-error.js';
 import type { Fixture } from '../fixtures/fixture-schema.js';
 import { FIXTURE_ID_PATTERN, fixtureSchema } from '../fixtures/fixture-schema.js';
 
+/** A fixture read from disk, with its path. */
 export interface FixtureFile {
   readonly path: string;
   readonly fixture: Fixture;
 }
 
+/** What `readFixtures` found: the fixtures it could parse, and an error per file it could not. */
 export interface FixtureReadResult {
   readonly fixtures: FixtureFile[];
   /** Files that could not be read or are not valid fixtures, each naming the file and what is wrong. */

@@ -18,6 +18,7 @@ export class RecordedToolFailure extends Error {
   }
 }
 
+/** Options of `toolStubsFromFixture`: results by hash, strict arguments, recorded latency. */
 export interface ToolStubOptions {
   /**
    * What a stub returns for a recorded call that succeeded. Fixtures keep
@@ -31,6 +32,7 @@ export interface ToolStubOptions {
   readonly replayLatency?: boolean;
 }
 
+/** Tool stubs that answer a reproduction's calls in the recorded order (from `toolStubsFromFixture`). */
 export interface ToolStubs {
   /** Calls the next recorded call of `tool`, in recorded order. */
   call(tool: string, args?: unknown): Promise<unknown>;

@@ -50,10 +50,8 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       const final = llmSteps.at(-1);
       if (!final || final.failed) return; // no answer, or provider_error's case
       const tokens = measure === 'final_step' ? final.outputTokens : sumTokens(llmSteps);
-      if (tokens === undefined) {
-        ctx.health({ reason: 'missing_attribute', subject: turn.agentName, details: { 'gen_ai.agent.name': turn.agentName ?? '' } });
-        return;
-      }
+      // No count: the LLM step's own health check reports it (instrumentation_health, field outputTokens).
+      if (tokens === undefined) return;
       const taskType = taskTypeOf(turn, taskTypeAttribute) ?? '';
       const minimum = minExpectedTokens[taskType] ?? defaultMinExpectedTokens;
       const details = { task_type: taskType, output_tokens: tokens, measure };

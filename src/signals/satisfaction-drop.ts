@@ -62,7 +62,7 @@ export function createSatisfactionDropSignal(options: SatisfactionDropOptions, d
   function record(feedback: FeedbackRecord, ctx: SignalContext): void {
     const { scoreMin, scoreMax } = config;
     if (feedback.score < scoreMin || feedback.score > scoreMax) {
-      ctx.health({ reason: 'score_out_of_range', details: { score: feedback.score, scoreMin, scoreMax } });
+      ctx.health({ cause: 'score_out_of_range', field: 'score', details: { score: feedback.score, scoreMin, scoreMax } });
       return;
     }
     const group = config.groupBy === 'agent' ? (feedback.agentName ?? '') : '';

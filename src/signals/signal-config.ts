@@ -17,6 +17,7 @@ export const signalFileSchema = z.strictObject({
 
 /** A user override of one signal: every field optional, options merged key by key. */
 export const signalOverrideSchema = signalFileSchema.partial();
+/** Per-signal override of `signals/<id>.yaml` (the `signals` option): `enabled`, `severity`, `action`, `options` (merged key by key). */
 export type SignalOverride = z.input<typeof signalOverrideSchema>;
 
 export interface SignalSettings {

@@ -15,15 +15,18 @@ export const SIGNAL_IDS = [
   'tool_result_mismatch',
   'satisfaction_drop',
 ] as const;
+/** The id of a built-in signal, one of {@link SIGNAL_IDS}. */
 export type SignalId = (typeof SIGNAL_IDS)[number];
 
 /** Signals users add themselves are namespaced so they never collide with built-in ids. */
 export type CustomSignalId = `custom.${string}`;
+/** A built-in signal id or a custom signal's `custom.<name>`. */
 export type SignalName = SignalId | CustomSignalId;
 export const CUSTOM_SIGNAL_PATTERN = /^custom\.[a-z0-9_.-]+$/;
 
 /** `hard`: page someone now. `soft`: log the evidence and flag it for review. */
 export const SEVERITIES = ['hard', 'soft'] as const;
+/** `hard` (page someone now) or `soft` (log the evidence, flag for review). */
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Small, flat facts about a finding; they become span-event attributes. */
@@ -43,22 +46,41 @@ export interface SignalReport {
   readonly scope?: FindingScope;
 }
 
+/** Scopes of a finding: `turn` (a failure of one turn) or `population` (about many turns). */
 export const FINDING_SCOPES = ['turn', 'population'] as const;
+/** One of {@link FINDING_SCOPES}. */
 export type FindingScope = (typeof FINDING_SCOPES)[number];
+
+/**
+ * Why a signal cannot judge part of the traffic (one closed set for every
+ * instrumentation gap, whether a span check or a signal found it):
+ * - `unknown_convention`: spans look like agent spans but no adapter reads them;
+ * - `content_not_captured`: content (tool arguments or results, planned calls) is not recorded;
+ * - `missing_attribute`: a needed attribute (tool name, output-token count) is absent;
+ * - `learned_non_deterministic`: a tool's repeats mostly differ, so it is exempt from now on;
+ * - `score_out_of_range`: a feedback score lies outside the configured scale.
+ */
+export const HEALTH_CAUSES = ['unknown_convention', 'content_not_captured', 'missing_attribute', 'learned_non_deterministic', 'score_out_of_range'] as const;
+/** One of {@link HEALTH_CAUSES}. */
+export type HealthCause = (typeof HEALTH_CAUSES)[number];
 
 /**
  * Something a signal cannot judge because of how the app is instrumented
  * (no content captured, a tool that is never deterministic). Reported once
- * per reason and subject, never as a failure.
+ * per cause and subject, never as a failure.
  */
 export interface HealthNotice {
-  /** Closed set per signal, e.g. `content_not_captured`, `learned_non_deterministic`. */
-  readonly reason: string;
+  /** Why the signal cannot judge. */
+  readonly cause: HealthCause;
+  /** The normalised field the signal lacks (e.g. `outputTokens`), when a field is what is missing. */
+  readonly field?: string;
   /** What the notice is about, e.g. a tool name; part of the "once" key. */
   readonly subject?: string;
+  /** Facts that explain it, e.g. the score that was out of range. */
   readonly details?: FindingDetails;
 }
 
+/** What a signal reports through while it evaluates. */
 export interface SignalContext {
   report(finding: SignalReport): void;
   health(notice: HealthNotice): void;

@@ -6,6 +6,11 @@ import type { Signal, SignalDeps } from './signal.js';
 
 export const TOOL_BEHAVIOURS = ['deterministic', 'non_deterministic', 'stateful'] as const;
 
+/** Span attribute with a precomputed `sha256:` hash of a tool call's arguments (the default of `argsHashAttribute`). */
+export const ATTR_TOOL_ARGS_HASH = 'agent_triage.tool.args_hash';
+/** Span attribute with a precomputed `sha256:` hash of a tool call's result (the default of `resultHashAttribute`). */
+export const ATTR_TOOL_RESULT_HASH = 'agent_triage.tool.result_hash';
+
 export const toolResultMismatchOptions = z.strictObject({
   /** How long a (tool, arguments) → result memory is trusted. */
   ttlMs: z.number().int().positive().default(86_400_000),
@@ -19,8 +24,8 @@ export const toolResultMismatchOptions = z.strictObject({
    */
   tools: z.record(z.string().min(1), z.enum(TOOL_BEHAVIOURS)).default({}),
   /** Span attributes holding precomputed `sha256:` hashes, for instrumentations that do not capture content. */
-  argsHashAttribute: z.string().min(1).default('agent_triage.tool.args_hash'),
-  resultHashAttribute: z.string().min(1).default('agent_triage.tool.result_hash'),
+  argsHashAttribute: z.string().min(1).default(ATTR_TOOL_ARGS_HASH),
+  resultHashAttribute: z.string().min(1).default(ATTR_TOOL_RESULT_HASH),
   /** An unlisted tool is judged after this many repeats, and learned non-deterministic if more than `learnDifferRatio` of them differed. */
   minComparisons: z.number().int().min(1).default(5),
   learnDifferRatio: z.number().min(0).max(1).default(0.5),
@@ -62,10 +67,8 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
       if (behaviour === 'non_deterministic') return;
       const argsHash = hashAttribute(span, config.argsHashAttribute) ?? span.argsHash;
       const resultHash = hashAttribute(span, config.resultHashAttribute) ?? span.resultHash;
-      if (argsHash === undefined || resultHash === undefined) {
-        ctx.health({ reason: 'content_not_captured', subject: tool, details: { 'gen_ai.tool.name': tool } });
-        return;
-      }
+      // Not captured: the span's own health check reports it (instrumentation_health, field argsHash / resultHash).
+      if (argsHash === undefined || resultHash === undefined) return;
       const record: ToolRecord = { ...(tools.get(tool) ?? { compared: 0, differed: 0, learned: false, epoch: 0, lastArgs: argsHash }) };
       if (record.learned && behaviour === undefined) return;
       if (behaviour === 'stateful' && record.lastArgs !== argsHash) record.epoch++;
@@ -83,7 +86,8 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
         if (behaviour === undefined && record.compared >= config.minComparisons && record.differed / record.compared > config.learnDifferRatio) {
           record.learned = true;
           ctx.health({
-            reason: 'learned_non_deterministic',
+            cause: 'learned_non_deterministic',
+            field: 'resultHash',
             subject: tool,
             details: { 'gen_ai.tool.name': tool, compared: record.compared, differed: record.differed },
           });

@@ -15,6 +15,7 @@ export const stateSnapshotSchema = z.strictObject({
   savedAtMs: z.number(),
   entries: z.array(z.tuple([z.string(), z.string(), z.unknown()])),
 });
+/** What a `StatePersistence` loads and saves: every namespace's keys and values, least recently used first, with a format version. */
 export type StateSnapshot = z.output<typeof stateSnapshotSchema>;
 
 /**

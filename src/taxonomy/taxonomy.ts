@@ -14,6 +14,7 @@ export type RemediationDecision = (typeof REMEDIATION_DECISIONS)[number];
 
 /** What a class's route preserves for the people it hands off to. */
 export const EVIDENCE_KINDS = ['trace', 'replay_fixture', 'tool_history', 'messages', 'context_env', 'handoff_packet'] as const;
+/** What a class preserves for whoever takes the failure over, one of {@link EVIDENCE_KINDS}. */
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 /**
@@ -38,6 +39,7 @@ const remediationSchema = z
     message: 'retry: { maxAttempts } is required with decision retry and only allowed with it',
     path: ['retry'],
   });
+/** A class's route, decided in advance: surface, owner, decision, path, handoff target, evidence, rollback trigger. */
 export type Remediation = z.output<typeof remediationSchema>;
 
 const classIdSchema = z.string().regex(/^[a-z][a-z0-9_]*$/, 'class ids are lower_snake_case');
@@ -56,6 +58,7 @@ export const taxonomySchema = z.strictObject({
     }),
   ),
 });
+/** A taxonomy: its classes, each bound to a remediation route, the rules that map findings to classes, and the fallback class. */
 export type TaxonomyDefinition = z.output<typeof taxonomySchema>;
 
 /**
@@ -90,6 +93,7 @@ const TAXONOMIES_DIR = join(PACKAGE_SIGNALS_DIR, 'taxonomies');
 
 /** The taxonomies shipped in `signals/taxonomies/`, selectable by name. */
 export const TAXONOMY_PRESETS = ['default', 'incident-review', 'mast'] as const;
+/** The name of a built-in taxonomy, one of {@link TAXONOMY_PRESETS}. */
 export type TaxonomyPreset = (typeof TAXONOMY_PRESETS)[number];
 
 export const DEFAULT_TAXONOMY_FILE = join(TAXONOMIES_DIR, 'default.yaml');

@@ -23,16 +23,16 @@ export interface StepSummary {
   readonly argsHash: string | undefined;
   readonly outputTokens: number | undefined;
   readonly plannedToolCalls: readonly PlannedToolCall[];
-  // What replay fixtures need; optional so summaries built elsewhere (tests, replay) may omit them.
-  readonly resultHash?: string | undefined;
-  readonly model?: string | undefined;
-  readonly temperature?: number | undefined;
-  readonly maxTokens?: number | undefined;
-  readonly region?: string | undefined;
+  // What replay fixtures need.
+  readonly resultHash: string | undefined;
+  readonly model: string | undefined;
+  readonly temperature: number | undefined;
+  readonly maxTokens: number | undefined;
+  readonly region: string | undefined;
   /** Set when the step failed or carries a failure HTTP status. */
-  readonly error?: StepError | undefined;
+  readonly error: StepError | undefined;
   /** Input and output messages of an LLM step, bounded; only when fixtures opt in to content. */
-  readonly messages?: readonly StepMessage[] | undefined;
+  readonly messages: readonly StepMessage[] | undefined;
 }
 
 /** What turn-level signals see when a turn is decided. */

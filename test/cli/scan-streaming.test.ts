@@ -9,7 +9,7 @@ import { recordSpans, tempDir, toOtlpJson, writeFile } from '../helpers/otlp-fil
 import { runTurn } from '../helpers/scripted-agent.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const SCAN_DOC = fileURLToPath(new URL('../../docs/triage-loop.md', import.meta.url));
 const run = promisify(execFile);
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -128,14 +128,14 @@ describe('agent-triage scan input', () => {
     expect(stderr).toContain('maxDocumentBytes');
   });
 
-  it("documents every scan flag in the README's scan table", async () => {
+  it("documents every scan flag in the scan table of docs/triage-loop.md", async () => {
     const { stdout } = await cli('scan', '--help');
     const flags = [...stdout.matchAll(/^\s+(--[a-z-]+)/gm)].map(m => m[1]).filter(flag => flag !== '--help');
-    const readme = readFileSync(README, 'utf8');
+    const readme = readFileSync(SCAN_DOC, 'utf8');
     const section = readme.slice(readme.indexOf('## Offline scan CLI'), readme.indexOf('## CLI: `scan --fixtures` and `replay`'));
     const tableRows = section.split('\n').filter(line => line.startsWith('| `--'));
     expect(flags.length).toBeGreaterThan(5);
-    for (const flag of flags) expect(tableRows.some(row => row.includes(`\`${flag ?? ''}`)), `${flag ?? ''} in the README scan table`).toBe(true);
+    for (const flag of flags) expect(tableRows.some(row => row.includes(`\`${flag ?? ''}`)), `${flag ?? ''} in the docs scan table`).toBe(true);
   });
 });
 

@@ -16,7 +16,7 @@ const binary = inject('otelcolBinary');
 const TOKEN = 'collector-test-token';
 const GATEWAYS = 3;
 
-/** Only failures a turn shows on its own: baselines are per instance (README, Scaling out), so stateful signals differ by design. */
+/** Only failures a turn shows on its own: baselines are per instance (docs/gateway.md, Scaling out), so stateful signals differ by design. */
 function wave(round: number): PlannedTurn[] {
   return [...TURN_LOCAL_FAILURES, ...healthyTurns(10)].map(turn => ({ ...turn, script: { ...turn.script, agent: `${turn.script.agent ?? 'agent'}-${round}` } }));
 }

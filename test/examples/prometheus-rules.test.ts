@@ -21,7 +21,7 @@ async function scrape(): Promise<string> {
   const gateway = new GatewayMetrics(provider, () => 1);
   const tables: CounterTable[] = [
     triage.failures, triage.turns, triage.signalErrors, triage.malformed, triage.evicted, triage.lateSpans, triage.internalErrors,
-    triage.instrumentationHealth, triage.healthNotices, triage.populationFindings, triage.stateErrors,
+    triage.instrumentationHealth, triage.populationFindings, triage.stateErrors,
     gateway.received, gateway.forwarded, gateway.rejectedRequests, gateway.rejectedSpans,
   ];
   for (const table of tables) table.add(['a', 'b', 'c', 'd']);

@@ -126,7 +126,7 @@ async function runFault(timeline: (ms: number) => BackendMode, trafficMs: number
   return figures;
 }
 
-/** The README's figure line for a fault. */
+/** The figure line (docs/gateway.md, Backend outages) for a fault. */
 function report(name: string, f: Figures): void {
   console.info(
     `FAULT ${name}: accepted ${f.accepted}, refused ${f.refused} (503), forwarded ${f.forwarded}, duplicates ${f.duplicates}, lost ${f.lost}, ` +

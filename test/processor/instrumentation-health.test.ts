@@ -104,4 +104,46 @@ describe('instrumentation_health', () => {
     expect(latencyEvents).toHaveLength(2);
     expect(warnings.filter(w => w.includes('tool_latency_spike'))).toEqual(['agent-triage: signal tool_latency_spike cannot evaluate genai spans: a needed attribute is missing (toolName).']);
   });
+
+  it("carries a signal's own notices on the same channel: metric, span event on the span concerned, callback, one warning", async () => {
+    const warnings: string[] = [];
+    const logger: DiagLogger = { error: () => undefined, warn: message => warnings.push(message), info: () => undefined, debug: () => undefined, verbose: () => undefined };
+    diag.setLogger(logger, DiagLogLevel.WARN);
+    const h = createHarness();
+    const pick = (i: number): void => {
+      h.tracer
+        .startSpan('execute_tool random_pick', {
+          attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'random_pick', 'gen_ai.tool.call.arguments': '{"from":10}', 'gen_ai.tool.call.result': String(i) },
+        })
+        .end();
+    };
+    for (let i = 0; i < 20; i++) pick(i);
+    // A score outside the scale, read from a turn root: the notice goes on that root.
+    h.tracer.startSpan('invoke_agent support-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support-agent', 'gen_ai.evaluation.score.value': 5 } }).end();
+    await h.processor.forceFlush();
+
+    const points = await h.metric(METRIC);
+    expect(sumWhere(points, { 'agent_triage.health.cause': 'learned_non_deterministic', 'agent_triage.convention': 'genai', 'agent_triage.signal': 'tool_result_mismatch' })).toBe(1);
+    expect(sumWhere(points, { 'agent_triage.health.cause': 'score_out_of_range', 'agent_triage.convention': 'genai', 'agent_triage.signal': 'satisfaction_drop' })).toBe(1);
+    const events = healthEvents(h.spans());
+    expect(events).toEqual([
+      expect.objectContaining({
+        span: 'execute_tool random_pick',
+        'agent_triage.health.cause': 'learned_non_deterministic',
+        'agent_triage.signal': 'tool_result_mismatch',
+        'agent_triage.health.field': 'resultHash',
+        'agent_triage.health.subject': 'random_pick',
+        'agent_triage.detail.gen_ai.tool.name': 'random_pick',
+      }),
+      expect.objectContaining({ span: 'invoke_agent support-agent', 'agent_triage.health.cause': 'score_out_of_range', 'agent_triage.detail.score': 5 }),
+    ]);
+    expect(h.healthNotices.map(n => [n.signal, n.cause, n.convention, n.subject])).toEqual([
+      ['tool_result_mismatch', 'learned_non_deterministic', 'genai', 'random_pick'],
+      ['satisfaction_drop', 'score_out_of_range', 'genai', undefined],
+    ]);
+    expect(warnings).toEqual([
+      'agent-triage: signal tool_result_mismatch cannot evaluate genai spans: its repeats mostly differ, so it is treated as non-deterministic from now on (resultHash, random_pick).',
+      'agent-triage: signal satisfaction_drop cannot evaluate genai spans: a score lies outside scoreMin..scoreMax (score).',
+    ]);
+  });
 });

@@ -55,7 +55,7 @@ describe('output_token_drop', () => {
     const h = createHarness();
     for (let i = 0; i < 3; i++) runTurn(h.tracer, { steps: [{ llm: { text: 'hi', noUsage: true } }] });
     expect(drops(h.findings)).toHaveLength(0);
-    expect(h.healthNotices).toEqual([expect.objectContaining({ signal: 'output_token_drop', reason: 'missing_attribute', subject: 'weather-agent' })]);
+    expect(h.healthNotices).toEqual([{ signal: 'output_token_drop', cause: 'missing_attribute', field: 'outputTokens', convention: 'genai' }]);
   });
 
   it('relative mode: fires below half the task type median once the baseline has enough turns', () => {

@@ -118,7 +118,7 @@ describe('satisfaction_drop', () => {
     h.processor.recordFeedback({ score: 3 });
     h.processor.recordFeedback({ score: 5 });
     expect(sumWhere(await h.metric('agent_triage.attributes.malformed'), { 'agent_triage.attribute': 'feedback' })).toBe(1);
-    expect(h.healthNotices.map(n => n.reason)).toEqual(['score_out_of_range']);
+    expect(h.healthNotices.map(n => [n.signal, n.cause, n.field, n.convention])).toEqual([['satisfaction_drop', 'score_out_of_range', 'score', 'none']]);
   });
 
   it('keeps per-agent weeks apart and survives a clock going backwards', () => {

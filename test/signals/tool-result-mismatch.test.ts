@@ -54,7 +54,7 @@ describe('tool_result_mismatch', () => {
     for (let i = 0; i < 20; i++) call(h, { name: 'random_pick', args: { from: 10 }, result: { picked: i } });
     expect(mismatches(h)).toHaveLength(0);
     expect(h.healthNotices).toEqual([
-      expect.objectContaining({ signal: 'tool_result_mismatch', reason: 'learned_non_deterministic', subject: 'random_pick' }),
+      expect.objectContaining({ signal: 'tool_result_mismatch', cause: 'learned_non_deterministic', subject: 'random_pick', convention: 'genai' }),
     ]);
   });
 
@@ -93,14 +93,14 @@ describe('tool_result_mismatch', () => {
     expect(h.healthNotices).toEqual([]);
   });
 
-  it('reports once per tool that it cannot evaluate when neither content nor hashes are captured', () => {
+  it('reports once per field that it cannot evaluate when neither content nor hashes are captured', () => {
     const h = createHarness();
     for (let i = 0; i < 3; i++) call(h, { name: 'lookup', noContent: true });
     call(h, { name: 'search', noContent: true });
     expect(mismatches(h)).toHaveLength(0);
-    expect(h.healthNotices.map(n => [n.signal, n.reason, n.subject])).toEqual([
-      ['tool_result_mismatch', 'content_not_captured', 'lookup'],
-      ['tool_result_mismatch', 'content_not_captured', 'search'],
+    expect(h.healthNotices.map(n => [n.signal, n.cause, n.field, n.convention])).toEqual([
+      ['tool_result_mismatch', 'content_not_captured', 'argsHash', 'genai'],
+      ['tool_result_mismatch', 'content_not_captured', 'resultHash', 'genai'],
     ]);
   });
 
