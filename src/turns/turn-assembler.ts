@@ -267,11 +267,12 @@ export class TurnAssembler {
       .filter((step): step is StepSummary => step !== undefined)
       .sort((a, b) => a.startMs - b.startMs);
     const spanFindings = members.flatMap(node => node.findings ?? []);
+    const agentName = root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName;
     const innerAgents = new Map<string, string>();
     for (const node of members) {
       if (node === root || !node.isAgentSpan) continue;
       const inner = state.nearestAgentName(node);
-      if (inner !== undefined && inner !== root.agentName) innerAgents.set(node.spanId, inner);
+      if (inner !== undefined && inner !== agentName) innerAgents.set(node.spanId, inner);
       const heldInner = state.held.get(node.spanId);
       if (heldInner) {
         state.release(node.spanId);
@@ -296,7 +297,7 @@ export class TurnAssembler {
       rootSpan: rootEnd?.span,
       rootIsAgent: root.isTurnRoot,
       innerAgents,
-      agentName: root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName,
+      agentName,
       agentVersion: root.agentVersion ?? members.find(node => node.agentVersion !== undefined)?.agentVersion,
       conversationId: root.conversationId ?? members.find(node => node.conversationId !== undefined)?.conversationId,
       steps,
