@@ -11,28 +11,13 @@
  *   npm run bench:quality
  */
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AgentTriageSpanProcessor } from '../src/index.js';
 import type { Finding, SignalName } from '../src/index.js';
 import { AGENTS, BENCH_TRAFFIC, DAY, MIN_SAMPLES, SATISFACTION_DROP_DAY, SyntheticTraffic, TRAFFIC_SIGNALS } from './synthetic-traffic.js';
 import type { Expected, SimulatedClock } from './synthetic-traffic.js';
+import { ANSWER_SHAPES, DiscardingProcessor, quietOnAnswerShape } from './answer-shapes.js';
 
 const { days: DAYS } = BENCH_TRAFFIC;
-
-class DiscardingProcessor implements SpanProcessor {
-  onStart(): void {
-    // spans are only counted as exported
-  }
-  onEnd(): void {
-    // discarded: the benchmark reads findings, not exports
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const clock: SimulatedClock = { nowMs: Date.now() };
 const healthNotices: string[] = [];
@@ -96,15 +81,22 @@ for (const signal of order) {
   const perCall = signal === 'tool_latency_spike' || signal === 'tool_result_mismatch';
   const healthy = perCall ? truth.healthyToolCalls : truth.healthyTurns;
   const latency = signal === 'tool_latency_spike';
-  const label = latency ? `${signal} (5x, σ_log 0.2–0.25)` : signal;
-  const target = latency ? 'recall ≥ 99%, FP ≤ 0.2%' : 'recall 100%, FP 0';
-  const met = latency ? found >= 0.99 * injected && fp <= 0.002 * healthy : found === injected && fp === 0;
+  const learned = signal === 'output_token_drop';
+  const label = latency ? `${signal} (5x, σ_log 0.2–0.25)` : learned ? `${signal} (learned floor, no configuration)` : signal;
+  const target = latency ? 'recall ≥ 99%, FP ≤ 0.2%' : learned ? 'recall ≥ 95%, FP ≤ 0.2%' : 'recall 100%, FP 0';
+  const met = latency ? found >= 0.99 * injected && fp <= 0.002 * healthy : learned ? found >= 0.95 * injected && fp <= 0.002 * healthy : found === injected && fp === 0;
   lines.push(`| ${label} | ${injected} | ${found} | ${pct(found, injected)} | ${fp} | ${healthy} ${perCall ? 'tool calls' : 'turns'} | ${pct(fp, healthy)} | ${target} | ${verdict(met && injected > 0, signal)} |`);
 }
 lines.push(
   `| tool_latency_spike (5x, σ_log = 0.5, informational) | ${truth.wideSpiked.size} | ${wide.detected} | ${pct(wide.detected, truth.wideSpiked.size)} | ${wide.falsePositives} | ${truth.wideHealthy.size} tool calls | ${pct(wide.falsePositives, truth.wideHealthy.size)} | (shows the limit of 3σ) | - |`,
   `| satisfaction_drop (billing-agent 0.85 → 0.6 on day ${SATISFACTION_DROP_DAY}) | 1 | ${csat.detected} | ${pct(csat.detected, 1)} | ${csat.falsePositives} | ${AGENTS.length} agents × ${DAYS} days | n/a | recall 100%, FP 0 | ${verdict(csat.detected === 1 && csat.falsePositives === 0, 'satisfaction_drop')} |`,
 );
+for (const shape of ANSWER_SHAPES) {
+  const { turns, fired } = await quietOnAnswerShape(shape);
+  const met = shape.informational ? '-' : verdict(fired <= 0.002 * turns, `output_token_drop (${shape.label})`);
+  const target = shape.informational ? '(shows a limit: configure a minimum)' : 'FP ≤ 0.2%';
+  lines.push(`| output_token_drop on ${shape.label}, no drop injected${shape.informational ? ', informational' : ''} | 0 | - | - | ${fired} | ${turns} turns | ${pct(fired, turns)} | ${target} | ${met} |`);
+}
 console.log(lines.join('\n'));
 console.log(`\n${traffic.turns} turns over ${DAYS} simulated days, ${findings.length} findings, ${(elapsedMs / 1000).toFixed(1)} s.`);
 console.log(`Latency spikes injected during cold start (fewer than ${MIN_SAMPLES} calls of that agent and tool; no verdict by design): ${truth.coldStartSpikes.size}.`);

@@ -53,7 +53,7 @@ program
   .command('report')
   .description('Which failure classes grow week over week, open fingerprints and time to fix, from replay fixtures and the loop state')
   .argument('<fixtures-dir>', 'directory of replay fixtures (agent_fail_*.json)')
-  .option('--state <file>', `state file with the loop state (default: ${defaultStatePath()} when it exists)`)
+  .option('--state <file>', `state file with the loop state to merge (default: ${defaultStatePath()} when it exists and has seen every agent of the fixtures)`)
   .option('--no-state', 'ignore any state file: report from fixtures alone')
   .option('--html <file>', 'also write a self-contained HTML page with charts')
   .option('--weeks <n>', 'ISO weeks to show, ending with the newest fixture\'s week (default: 8)')

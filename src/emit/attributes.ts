@@ -64,6 +64,11 @@ export const ATTR_TRIAGE_FAILURE_COUNT = 'agent_triage.failure_count';
 /** Turn-root summary: `true` when the turn was evicted or truncated before it was seen whole. */
 export const ATTR_TRIAGE_TURN_INCOMPLETE = 'agent_triage.turn.incomplete';
 
+/**
+ * Metric label of `agent_triage.failures`: the agent nested in the turn's agent
+ * whose span the finding concerns, when its name differs (bounded like agent names).
+ */
+export const ATTR_TRIAGE_INNER_AGENT = 'agent_triage.inner_agent.name';
 /** Metric label: why a turn was evicted, or where an internal error happened. */
 export const ATTR_TRIAGE_REASON = 'agent_triage.reason';
 /** Metric label: which attribute was malformed. */

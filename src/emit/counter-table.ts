@@ -13,7 +13,8 @@ export class CounterTable {
     this._labels = labels;
   }
 
-  add(values: readonly string[], amount = 1): void {
+  /** An undefined value leaves its label off the row (an optional label). */
+  add(values: readonly (string | undefined)[], amount = 1): void {
     const key = values.join('\u0000');
     const row = this._rows.get(key);
     if (row) {
@@ -22,6 +23,7 @@ export class CounterTable {
     }
     const attributes: Attributes = {};
     this._labels.forEach((label, i) => {
+      if (i < values.length && values[i] === undefined) return;
       attributes[label] = values[i] ?? '';
     });
     this._rows.set(key, { attributes, value: amount });

@@ -8,6 +8,7 @@ import {
   ATTR_TRIAGE_CLASS,
   ATTR_TRIAGE_CONVENTION,
   ATTR_TRIAGE_HEALTH_CAUSE,
+  ATTR_TRIAGE_INNER_AGENT,
   ATTR_TRIAGE_REASON,
   ATTR_TRIAGE_SEVERITY,
   ATTR_TRIAGE_SIGNAL,
@@ -25,7 +26,7 @@ export type EvictionReason = 'max_turns' | 'orphan_timeout' | 'shutdown' | 'trun
  * Labels come from closed sets, except the agent name, which is bounded.
  */
 export class TriageMetrics {
-  readonly failures = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME]);
+  readonly failures = new CounterTable([ATTR_TRIAGE_CLASS, ATTR_TRIAGE_SIGNAL, ATTR_TRIAGE_SEVERITY, ATTR_GEN_AI_AGENT_NAME, ATTR_TRIAGE_INNER_AGENT]);
   readonly turns = new CounterTable([ATTR_GEN_AI_AGENT_NAME, ATTR_TRIAGE_TURN_OUTCOME]);
   readonly signalErrors = new CounterTable([ATTR_TRIAGE_SIGNAL]);
   readonly malformed = new CounterTable([ATTR_TRIAGE_ATTRIBUTE]);
@@ -44,7 +45,7 @@ export class TriageMetrics {
   constructor(meterProvider: MeterProvider | undefined, maxAgentLabels: number, gauges: { inFlight: () => number; stateKeys: () => number }) {
     this._agents = new BoundedLabel(maxAgentLabels);
     const meter = meterProvider?.getMeter(METER_NAME) ?? createNoopMeter();
-    publishCounter(meter, 'agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent.', this.failures);
+    publishCounter(meter, 'agent_triage.failures', '{failure}', 'Classified agent failures by class, signal, severity and agent (and nested agent, when it differs).', this.failures);
     publishCounter(meter, 'agent_triage.turns', '{turn}', 'Decided agent turns by agent and outcome: the denominator for failure rates.', this.turns);
     publishCounter(meter, 'agent_triage.signal.errors', '{error}', 'Signals that threw while evaluating (isolated; the others still ran).', this.signalErrors);
     publishCounter(meter, 'agent_triage.attributes.malformed', '{attribute}', 'Agent-span attributes that were present but unusable (wrong type, unparseable).', this.malformed);
@@ -84,8 +85,12 @@ export class TriageMetrics {
   }
 
   recordFinding(finding: Finding): void {
-    const table = finding.scope === 'population' ? this.populationFindings : this.failures;
-    table.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName)]);
+    if (finding.scope === 'population') {
+      this.populationFindings.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName)]);
+      return;
+    }
+    const inner = finding.innerAgentName === undefined ? undefined : this.agentLabel(finding.innerAgentName);
+    this.failures.add([finding.class, finding.signal, finding.severity, this.agentLabel(finding.agentName), inner]);
   }
 
   recordTurn(agent: string | undefined, outcome: TurnOutcome): void {

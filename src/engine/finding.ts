@@ -29,6 +29,8 @@ export interface Finding extends RawFinding {
   /** Stable id of this kind of failure: signal + class + agent + tool. */
   readonly fingerprint: string;
   readonly agentName: string | undefined;
+  /** The agent nested in the turn's agent whose span the finding concerns, when its name differs. */
+  readonly innerAgentName?: string | undefined;
   readonly toolName: string | undefined;
   /** The turn was evicted or truncated before it could be seen whole. */
   readonly incomplete: boolean;

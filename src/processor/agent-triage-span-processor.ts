@@ -317,7 +317,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     let root = turn.rootSpan;
     try {
       const raw = supersede(turn.spanFindings, this._engine.evaluateTurn(turn));
-      const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete));
+      const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete, turn.innerAgents.get(r.spanId)));
       this._publish(all);
       this.loop.turnDecided(turnObservation(turn, root, all));
       const findings = all.filter(f => f.scope === 'turn');
@@ -380,6 +380,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     turnRootSpanId: string | undefined,
     agentName: string | undefined,
     incomplete: boolean,
+    innerAgentName?: string,
   ): Finding {
     const classification = this._classifier.classify(raw.signal, raw.details);
     const toolName = toolOf(raw.details);
@@ -392,6 +393,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       remediation: classification.remediation,
       fingerprint: fingerprintOf(raw.signal, classification.primary, agentName, toolName),
       agentName,
+      ...(innerAgentName === undefined ? {} : { innerAgentName }),
       toolName,
       incomplete,
     });

@@ -37,6 +37,7 @@ export function htmlReport(data: ReportData): string {
     `<h1>Agent triage report</h1>`,
     `<p class="note">${data.fixtureCount} fixtures, weeks ${escapeHtml(data.weeks[0] ?? '')} to ${escapeHtml(data.weeks.at(-1) ?? '')} (UTC)` +
       `${data.hasState ? '' : '; no loop state, so open fingerprints come from fixtures and time to fix is unknown'}.</p>`,
+    ...(data.stateNote === '' ? [] : [`<p class="note">Loop state: ${escapeHtml(data.stateNote)}</p>`]),
     `<h2>Which classes grow</h2>`,
     failuresChart,
     table(

@@ -40,8 +40,10 @@ export interface ReportData {
   /** ISO week labels, oldest first; the last one contains `nowMs`. */
   readonly weeks: readonly string[];
   readonly fixtureCount: number;
-  /** False when no loop state was found: open fingerprints then come from fixtures, time to fix is unknown. */
+  /** False when no loop state was used: open fingerprints then come from fixtures alone, time to fix is unknown. */
   readonly hasState: boolean;
+  /** Which state file the report used, or why none, in words (printed with the report). */
+  readonly stateNote: string;
   readonly trends: readonly ClassTrend[];
   readonly open: readonly OpenFingerprint[];
   readonly fixes: readonly FixStats[];
@@ -66,7 +68,7 @@ export const TIME_TO_FIX_BUCKETS: readonly { label: string; upTo: number }[] = [
  * weeks (the CLI defaults it to the newest fixture, so a corpus reports the
  * same way whenever it is read).
  */
-export function buildReport(fixtures: readonly ReportFixture[], state: LoopState | undefined, nowMs: number, weekCount: number): ReportData {
+export function buildReport(fixtures: readonly ReportFixture[], state: LoopState | undefined, nowMs: number, weekCount: number, stateNote = ''): ReportData {
   const lastWeekStart = isoWeekStart(nowMs);
   const weekStarts = Array.from({ length: weekCount }, (_, i) => lastWeekStart - (weekCount - 1 - i) * WEEK_MS);
   const perClass = new Map<string, number[]>();
@@ -89,8 +91,9 @@ export function buildReport(fixtures: readonly ReportFixture[], state: LoopState
     weeks: weekStarts.map(isoWeekLabel),
     fixtureCount: fixtures.length,
     hasState: state !== undefined,
+    stateNote,
     trends,
-    open: state ? openFromState(state) : openFromFixtures(fixtures),
+    open: state ? mergedOpen(state, fixtures) : openFromFixtures(fixtures),
     fixes: state ? fixStats(state) : [],
     rollbackCandidates: state?.rollbackCandidates ?? [],
   };
@@ -111,6 +114,21 @@ function openFromState(state: LoopState): OpenFingerprint[] {
       regressions: r.regressions,
     }))
     .sort((a, b) => b.occurrences - a.occurrences || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+/** Open fingerprints of the state, plus those of the fixtures the state does not know (it may know them fixed). */
+function mergedOpen(state: LoopState, fixtures: readonly ReportFixture[]): OpenFingerprint[] {
+  const known = new Set(state.fingerprints.map(r => r.fingerprint));
+  const fromFixtures = openFromFixtures(fixtures.filter(f => !known.has(f.fingerprint)));
+  return [...openFromState(state), ...fromFixtures].sort((a, b) => b.occurrences - a.occurrences || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+/** The agents a loop state has seen (`''` for turns without an agent name is left out). */
+export function agentsOfState(state: LoopState): Set<string> {
+  const agents = new Set<string>();
+  for (const { agent } of state.agents) if (agent !== '') agents.add(agent);
+  for (const { agent } of state.fingerprints) if (agent) agents.add(agent);
+  return agents;
 }
 
 function openFromFixtures(fixtures: readonly ReportFixture[]): OpenFingerprint[] {

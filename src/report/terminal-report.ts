@@ -12,6 +12,7 @@ export function terminalReport(data: ReportData): string {
       data.trends.map(t => [t.class, ...t.perWeek.map(String), formatChange(t.thisWeek, t.lastWeek)]),
     ),
   );
+  if (data.stateNote !== '') out.push(`Loop state: ${data.stateNote}`);
   out.push('', `Open fingerprints (${data.open.length})${data.hasState ? '' : ' — no loop state: every fingerprint seen in fixtures'}`);
   out.push(
     ...table(

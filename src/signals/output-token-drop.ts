@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addToHistogram, medianOf } from '../state/log-histogram.js';
+import { addToHistogram, quantilesOf } from '../state/log-histogram.js';
 import type { LogHistogram } from '../state/log-histogram.js';
 import type { StepSummary } from '../turns/turn-view.js';
 import type { Signal, SignalDeps } from './signal.js';
@@ -8,7 +8,7 @@ import { taskTypeOf } from './task-type.js';
 const DAY_MS = 86_400_000;
 
 export const outputTokenDropOptions = z.strictObject({
-  /** Minimum output tokens per task type. */
+  /** Minimum output tokens per task type; a task type listed here is judged on it alone (no learned floor). */
   minExpectedTokens: z.record(z.string().min(1), z.number().int().min(0)).default({}),
   /** Minimum for task types not listed; 1 means an empty answer always counts as a drop. */
   defaultMinExpectedTokens: z.number().int().min(0).default(1),
@@ -16,13 +16,22 @@ export const outputTokenDropOptions = z.strictObject({
   taskTypeAttribute: z.string().min(1).optional(),
   /** `final_step`: the tokens of the turn's last LLM step (its answer). `turn_total`: of all its LLM steps. */
   measure: z.enum(['final_step', 'turn_total']).default('final_step'),
-  /** Relative mode: also fire below `fraction` of the task type's median over the baseline window. */
-  relative: z
+  /**
+   * The learned floor, for task types without a configured minimum: fire below
+   * `fraction` × the `quantile` of the task type's own answers over `windowMs`,
+   * once `minSamples` answers are in. Not judged when that quantile is under
+   * `minBaselineTokens` (answers legitimately short) or the median is more
+   * than `maxSpread` times it (answers too variable). A drop is not learned.
+   */
+  learnedFloor: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      fraction: z.number().positive().max(1).default(0.5),
-      minSamples: z.number().int().min(1).default(30),
+      enabled: z.boolean().default(true),
+      quantile: z.number().min(0).max(0.5).default(0.02),
+      fraction: z.number().positive().max(1).default(0.3),
+      minSamples: z.number().int().min(1).default(10),
       windowMs: z.number().int().positive().default(7 * DAY_MS),
+      minBaselineTokens: z.number().min(0).default(16),
+      maxSpread: z.number().min(1).default(10),
     })
     .prefault({}),
 });
@@ -33,13 +42,15 @@ type Baseline = [day: number, histogram: LogHistogram][];
 
 /**
  * `output_token_drop`: a turn answered with fewer output tokens than its task
- * type needs (a truncated or empty answer). Optionally relative to the task
- * type's median over the last 7 days, kept as daily log histograms.
+ * type needs (a truncated or empty answer): below the configured minimum of
+ * its task type, or below the floor learned from the task type's own recent
+ * answers (daily log histograms over the last 7 days).
  */
 export function createOutputTokenDropSignal(options: OutputTokenDropOptions, deps: SignalDeps): Signal {
   const parsed = outputTokenDropOptions.parse(options);
-  const { minExpectedTokens, defaultMinExpectedTokens, taskTypeAttribute, measure, relative } = parsed;
-  const windowDays = Math.max(1, Math.ceil(relative.windowMs / DAY_MS));
+  const { minExpectedTokens, defaultMinExpectedTokens, taskTypeAttribute, measure, learnedFloor: learned } = parsed;
+  const windowDays = Math.max(1, Math.ceil(learned.windowMs / DAY_MS));
+  // Same daily histograms as earlier versions kept: a persisted baseline stays usable.
   const baselines = deps.state('median', baselineSchema);
   return {
     id: 'output_token_drop',
@@ -53,28 +64,37 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       // No count: the LLM step's own health check reports it (instrumentation_health, field outputTokens).
       if (tokens === undefined) return;
       const taskType = taskTypeOf(turn, taskTypeAttribute) ?? '';
-      const minimum = minExpectedTokens[taskType] ?? defaultMinExpectedTokens;
+      const configured = minExpectedTokens[taskType];
+      const minimum = configured ?? defaultMinExpectedTokens;
       const details = { task_type: taskType, output_tokens: tokens, measure };
       if (tokens < minimum) {
         ctx.report({ spanId: final.spanId, details: { ...details, mode: 'absolute', min_expected_tokens: minimum } });
-      } else if (relative.enabled) {
-        const stored: Baseline = baselines.get(taskType) ?? [];
-        const today = Math.max(Math.floor(deps.now() / DAY_MS), stored.at(-1)?.[0] ?? 0);
-        const window = stored.filter(([day]) => day > today - windowDays);
-        const { median, count } = medianOf(window.map(([, histogram]) => histogram));
-        if (count >= relative.minSamples && tokens < relative.fraction * median) {
-          ctx.report({
-            spanId: final.spanId,
-            details: { ...details, mode: 'relative', baseline_median_tokens: Math.round(median), fraction: relative.fraction },
-          });
-        }
-        const last = window.at(-1);
-        if (last?.[0] === today) window[window.length - 1] = [today, addToHistogram(last[1], tokens)];
-        else window.push([today, addToHistogram({}, tokens)]);
-        baselines.set(taskType, window);
+        return;
       }
+      if (configured !== undefined || !learned.enabled) return;
+      const stored: Baseline = baselines.get(taskType) ?? [];
+      const today = Math.max(Math.floor(deps.now() / DAY_MS), stored.at(-1)?.[0] ?? 0);
+      const window = stored.filter(([day]) => day > today - windowDays);
+      const { values, count } = quantilesOf(
+        window.map(([, histogram]) => histogram),
+        [learned.quantile, 0.5],
+      );
+      const [low = 0, median = 0] = values;
+      const judged = count >= learned.minSamples && low >= learned.minBaselineTokens && median <= learned.maxSpread * low;
+      const floor = learned.fraction * low;
+      if (judged && tokens < floor) {
+        ctx.report({
+          spanId: final.spanId,
+          details: { ...details, mode: 'learned', floor_tokens: Math.round(floor), baseline_low_tokens: Math.round(low), baseline_median_tokens: Math.round(median), baseline_samples: count },
+        });
+        return; // a drop is not learned: a burst of drops cannot lower the floor and silence itself
+      }
+      const last = window.at(-1);
+      if (last?.[0] === today) window[window.length - 1] = [today, addToHistogram(last[1], tokens)];
+      else window.push([today, addToHistogram({}, tokens)]);
+      baselines.set(taskType, window);
     },
-    toString: () => `output_token_drop{measure=${measure},default=${defaultMinExpectedTokens},relative=${relative.enabled}}`,
+    toString: () => `output_token_drop{measure=${measure},default=${defaultMinExpectedTokens},learnedFloor=${learned.enabled}}`,
   };
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { StepSummary } from '../turns/turn-view.js';
 import type { Signal } from './signal.js';
 import { taskTypeOf } from './task-type.js';
 
 export const zeroToolCallsOptions = z.strictObject({
-  /** Fires when more than this many LLM steps in a row ran with no tool call between them. */
+  /** Fires when more than this many LLM steps in a row executed no tool (see `stepsWithoutTools`). */
   maxConsecutiveStepsWithoutTools: z.number().int().min(1).default(2),
   /** Task types (agent names unless `taskTypeAttribute` is set) whose every turn must call at least one tool. */
   requireToolCallFor: z.array(z.string().min(1)).default([]),
@@ -24,20 +25,7 @@ export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): S
   return {
     id: 'zero_tool_calls',
     onTurn(turn, ctx) {
-      let run = 0;
-      let longest = 0;
-      let llmSteps = 0;
-      let toolCalls = 0;
-      for (const step of turn.steps) {
-        if (step.role === 'tool_call') {
-          toolCalls++;
-          run = 0;
-        } else {
-          llmSteps++;
-          run++;
-          longest = Math.max(longest, run);
-        }
-      }
+      const { longest, llmSteps, toolCalls } = stepsWithoutTools(turn.steps);
       const counts = { consecutive_steps: longest, llm_steps: llmSteps, tool_calls: toolCalls };
       if (longest > limit) {
         ctx.report({ spanId: turn.rootSpanId, details: { ...counts, reason: 'consecutive_steps', threshold: limit } });
@@ -50,4 +38,33 @@ export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): S
     },
     toString: () => `zero_tool_calls{maxConsecutiveStepsWithoutTools=${limit},requireToolCallFor=${requireToolCallFor.length}}`,
   };
+}
+
+/**
+ * The longest run of LLM steps in a row that executed no tool. A tool call
+ * belongs to the latest LLM step that planned it (by tool call id), else to the
+ * latest LLM step that started before it: a step whose own planned call ran
+ * is a step with a tool, even though its tool starts after it.
+ */
+export function stepsWithoutTools(steps: readonly StepSummary[]): { longest: number; llmSteps: number; toolCalls: number } {
+  const executed: boolean[] = [];
+  const plannedBy = new Map<string, number>();
+  let toolCalls = 0;
+  for (const step of steps) {
+    if (step.role === 'llm_step') {
+      for (const call of step.plannedToolCalls) if (call.id !== undefined) plannedBy.set(call.id, executed.length);
+      executed.push(false);
+      continue;
+    }
+    toolCalls++;
+    const owner = (step.toolCallId === undefined ? undefined : plannedBy.get(step.toolCallId)) ?? executed.length - 1;
+    if (owner >= 0) executed[owner] = true;
+  }
+  let run = 0;
+  let longest = 0;
+  for (const ran of executed) {
+    run = ran ? 0 : run + 1;
+    longest = Math.max(longest, run);
+  }
+  return { longest, llmSteps: executed.length, toolCalls };
 }

@@ -18,6 +18,15 @@ export function addToHistogram(histogram: LogHistogram, value: number): LogHisto
 
 /** The median of the merged histograms, at bin resolution, and how many values it is over. */
 export function medianOf(histograms: readonly LogHistogram[]): { median: number; count: number } {
+  const { values, count } = quantilesOf(histograms, [0.5]);
+  return { median: values[0] ?? 0, count };
+}
+
+/**
+ * Quantiles (each in [0, 1]) of the merged histograms, at bin resolution (a
+ * bin's geometric middle), and how many values they are over.
+ */
+export function quantilesOf(histograms: readonly LogHistogram[], quantiles: readonly number[]): { values: number[]; count: number } {
   const merged = new Map<number, number>();
   let count = 0;
   for (const histogram of histograms) {
@@ -26,10 +35,14 @@ export function medianOf(histograms: readonly LogHistogram[]): { median: number;
       count += n;
     }
   }
-  let seen = 0;
-  for (const bin of [...merged.keys()].sort((a, b) => a - b)) {
-    seen += merged.get(bin) ?? 0;
-    if (seen * 2 >= count) return { median: 2 ** ((bin + 0.5) / BINS_PER_DOUBLING) - 1, count };
-  }
-  return { median: 0, count };
+  const bins = [...merged.keys()].sort((a, b) => a - b);
+  const values = quantiles.map(q => {
+    let seen = 0;
+    for (const bin of bins) {
+      seen += merged.get(bin) ?? 0;
+      if (seen >= q * count) return 2 ** ((bin + 0.5) / BINS_PER_DOUBLING) - 1;
+    }
+    return 0;
+  });
+  return { values, count };
 }

@@ -61,21 +61,36 @@ export class TraceState {
   }
 
   /**
-   * The turn a node belongs to: the nearest ancestor that is a turn root, a
-   * decided turn (the node is late), or the top-most ancestor known here.
-   * Bounded by the node count, so a parent cycle in bad input cannot loop.
+   * The turn a node belongs to: the outermost turn root among its ancestors in
+   * the local trace (an agent span nested in another is part of the outer
+   * turn), a decided turn (the node is late), or the top-most ancestor known
+   * here. The climb stops at a local root once a turn root is found: spans of
+   * another process never join this one's turn. Bounded by the node count, so
+   * a parent cycle in bad input cannot loop.
    */
   ownerOf(node: SpanNode): { kind: 'turn' | 'decided' | 'top'; id: string } {
     let current = node;
+    let turn: string | undefined;
     for (let hops = 0; hops <= this.nodes.size; hops++) {
+      if (turn !== undefined && current.isLocalRoot) break;
       const parentId = current.parentId;
       const parent = parentId === undefined ? undefined : this.nodes.get(parentId);
-      if (!parent) return { kind: 'top', id: current.spanId };
-      if (parent.decidedBy !== undefined) return { kind: 'decided', id: parent.decidedBy };
-      if (parent.isTurnRoot) return { kind: 'turn', id: parent.spanId };
+      if (!parent) break;
+      if (parent.decidedBy !== undefined) return turn === undefined ? { kind: 'decided', id: parent.decidedBy } : { kind: 'turn', id: turn };
+      if (parent.isTurnRoot) turn = parent.spanId;
       current = parent;
     }
-    return { kind: 'top', id: current.spanId };
+    return turn === undefined ? { kind: 'top', id: current.spanId } : { kind: 'turn', id: turn };
+  }
+
+  /** The agent name of the nearest turn root at or above `node` (the inner agent of a nested turn). */
+  nearestAgentName(node: SpanNode): string | undefined {
+    let current: SpanNode | undefined = node;
+    for (let hops = 0; current && hops <= this.nodes.size; hops++) {
+      if (current.isTurnRoot) return current.agentName;
+      current = current.parentId === undefined ? undefined : this.nodes.get(current.parentId);
+    }
+    return undefined;
   }
 
   /** Undecided nodes whose turn is `root` (the root itself included). */

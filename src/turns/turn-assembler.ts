@@ -25,6 +25,11 @@ export interface AssembledTurn extends TurnView {
   readonly rootDiagnostics: readonly TimedEvent[];
   /** True when the root was a real turn root (`invoke_agent`...), not a local root that held agent spans. */
   readonly rootIsAgent: boolean;
+  /**
+   * Spans of agents nested in the turn's agent (steps, inner agent spans), by
+   * span id, with the inner agent's name where it differs from the turn's.
+   */
+  readonly innerAgents: ReadonlyMap<string, string>;
   readonly evictionReason: EvictionReason | undefined;
 }
 
@@ -113,7 +118,8 @@ export class TurnAssembler {
     const state = this._states.get(traceId);
     const parent = parentId === undefined ? undefined : state?.nodes.get(parentId);
     if (!state || !parent) return undefined;
-    if (parent.isTurnRoot) return parent.agentName;
+    const nearest = state.nearestAgentName(parent);
+    if (nearest !== undefined) return nearest;
     const owner = state.ownerOf(parent);
     return owner.kind === 'top' ? undefined : state.nodes.get(owner.id)?.agentName;
   }
@@ -148,7 +154,8 @@ export class TurnAssembler {
       return false;
     }
 
-    const isCandidateRoot = node.isTurnRoot || view.isLocalRoot;
+    // A turn root nested in another agent span of the local trace is part of that turn.
+    const isCandidateRoot = (node.isTurnRoot || view.isLocalRoot) && owner.kind !== 'turn';
     if (isCandidateRoot) {
       const deadline = this._now() + this._limits.decisionWaitMs;
       if (this._limits.decisionWaitMs > 0) {
@@ -175,6 +182,7 @@ export class TurnAssembler {
     for (const state of [...this._states.values()]) {
       if (state.lastActivityMs > now) state.lastActivityMs = now;
       for (const [spanId, held] of [...state.held]) {
+        if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
         // Further away than any wait: the clock stepped back since it was held; its wait is over.
         if (held.deadlineMs > now && held.deadlineMs <= now + longestHold) continue;
         const node = state.nodes.get(spanId);
@@ -192,6 +200,7 @@ export class TurnAssembler {
   flushHeld(): void {
     for (const state of [...this._states.values()]) {
       for (const [spanId, held] of [...state.held]) {
+        if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
         const node = state.nodes.get(spanId);
         if (node) this._decide(state, node, held, undefined);
       }
@@ -228,6 +237,7 @@ export class TurnAssembler {
   private _decideHeldRootsWithoutOpenMembers(state: TraceState): void {
     if (state.held.size === 0 || this._limits.decisionWaitMs > 0) return;
     for (const [spanId, held] of [...state.held]) {
+      if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
       const node = state.nodes.get(spanId);
       if (node && !state.hasOpenMembers(node)) this._decide(state, node, held, undefined);
     }
@@ -239,6 +249,8 @@ export class TurnAssembler {
     rootEnd: { span: ReadableSpan; view: SpanView; diagnostics: readonly TimedEvent[] } | undefined,
     evictionReason: EvictionReason | undefined,
   ): void {
+    // Held before its outer agent span was known (spans read in end order): decided with that turn.
+    if (state.ownerOf(root).kind === 'turn') return;
     state.release(root.spanId);
     let members: SpanNode[];
     try {
@@ -255,6 +267,18 @@ export class TurnAssembler {
       .filter((step): step is StepSummary => step !== undefined)
       .sort((a, b) => a.startMs - b.startMs);
     const spanFindings = members.flatMap(node => node.findings ?? []);
+    const agentName = root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName;
+    const innerAgents = new Map<string, string>();
+    for (const node of members) {
+      if (node === root || !node.isAgentSpan) continue;
+      const inner = state.nearestAgentName(node);
+      if (inner !== undefined && inner !== agentName) innerAgents.set(node.spanId, inner);
+      const heldInner = state.held.get(node.spanId);
+      if (heldInner) {
+        state.release(node.spanId);
+        this._hooks.forward(heldInner.span, heldInner.diagnostics);
+      }
+    }
     for (const node of members) {
       node.decidedBy = root.spanId;
       node.step = undefined;
@@ -272,7 +296,8 @@ export class TurnAssembler {
       root: rootEnd?.view,
       rootSpan: rootEnd?.span,
       rootIsAgent: root.isTurnRoot,
-      agentName: root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName,
+      innerAgents,
+      agentName,
       agentVersion: root.agentVersion ?? members.find(node => node.agentVersion !== undefined)?.agentVersion,
       conversationId: root.conversationId ?? members.find(node => node.conversationId !== undefined)?.conversationId,
       steps,
@@ -287,6 +312,7 @@ export class TurnAssembler {
   private _evict(state: TraceState, reason: EvictionReason): void {
     this._states.delete(state.traceId);
     for (const [spanId, held] of [...state.held]) {
+      if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
       const node = state.nodes.get(spanId);
       if (node) this._decide(state, node, held, reason);
     }
@@ -295,8 +321,9 @@ export class TurnAssembler {
     const groups = new Map<string, SpanNode>();
     for (const node of state.nodes.values()) {
       if (node.decidedBy !== undefined || !node.isAgentSpan) continue;
-      const owner = node.isTurnRoot ? { kind: 'turn', id: node.spanId } : state.ownerOf(node);
-      const root = owner.kind === 'decided' ? undefined : state.nodes.get(owner.id);
+      const owner = state.ownerOf(node);
+      const rootId = owner.kind === 'turn' ? owner.id : node.isTurnRoot ? node.spanId : owner.kind === 'top' ? owner.id : undefined;
+      const root = rootId === undefined ? undefined : state.nodes.get(rootId);
       if (root) groups.set(root.spanId, root);
     }
     let decidedAny = false;

@@ -52,3 +52,13 @@ export async function runAiSdk6Turn(tracer: Tracer, scenario: Scenario): Promise
     experimental_telemetry: { isEnabled: true, functionId: 'weather-agent', tracer },
   }).catch(() => undefined); // the provider_500 turn rejects, as it does in an app
 }
+
+/** A `generateText` call whose one step answers `text` and calls no tool, named `functionId`. */
+export async function answerAiSdk6(tracer: Tracer, functionId: string, text: string): Promise<void> {
+  await generateText({
+    model: model({ replies: [{ text }], tools: {} }),
+    prompt: 'Summarise',
+    maxRetries: 0,
+    experimental_telemetry: { isEnabled: true, functionId, tracer },
+  });
+}

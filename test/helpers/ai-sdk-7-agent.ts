@@ -58,6 +58,11 @@ export class AiSdk7Agent {
       .catch(() => undefined); // the provider_500 turn rejects, as it does in an app
   }
 
+  /** A `generateText` call whose one step answers `text` and calls no tool, named `functionId`. */
+  async answer(functionId: string, text: string): Promise<void> {
+    await this._ai.generateText({ model: this._model({ replies: [{ text }], tools: {} }), prompt: 'Summarise', maxRetries: 0, telemetry: { functionId } });
+  }
+
   private _model(script: ScenarioScript): Model {
     const replies = [...script.replies];
     return new this._aiTest.MockLanguageModelV4({

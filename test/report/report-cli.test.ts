@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFixed } from '../../src/cli/fixed-command.js';
 import { readLoopStateFile } from '../../src/cli/loop-state-file.js';
 import { runReport } from '../../src/cli/report-command.js';
 import { isoWeekLabel, isoWeekStart } from '../../src/report/iso-week.js';
+import { STATE_PATH_ENV, defaultStatePath, processStateName } from '../../src/state/state-path.js';
 import { createHarness } from '../helpers/harness.js';
 import { writeFixtures, writeLoopState } from '../helpers/report-corpus.js';
 import { runTurn } from '../helpers/scripted-agent.js';
@@ -61,8 +62,13 @@ describe('agent-triage report', () => {
     expect(lines[0]).toBe('Failures per class, week over week (2026-W45 to 2026-W47, 11 fixtures)');
     expect(lines.find(l => l.trimStart().startsWith('logic'))?.split(/\s+/).filter(Boolean)).toEqual(['logic', '1', '2', '4', '+2', '▲']);
     expect(lines.find(l => l.trimStart().startsWith('infra'))?.split(/\s+/).filter(Boolean)).toEqual(['infra', '3', '1', '0', '-1', '▼']);
-    expect(out.text).toContain('Open fingerprints (1)');
+    expect(lines[5]).toBe(`Loop state: ${path} (named with --state)`);
+    // Merged: the state's open fingerprint, and the fixtures' fingerprints the state does not know
+    // (their provider_error is one the state knows fixed: not open).
+    expect(out.text).toContain('Open fingerprints (3)');
     expect(lines.find(l => l.includes(openFingerprint))).toMatch(/logic\s+tool_error\s+support-agent\s+refund/);
+    expect(lines.filter(l => /logic\s+(tool_error\s+support-agent\s+search_db|skipped_planned_call\s+support-agent)\s/.test(l))).toHaveLength(2);
+    expect(lines.some(l => /provider_error/.test(l) && !l.startsWith('Failures'))).toBe(false);
     const fixLines = lines.slice(lines.indexOf('Time to fix per class'));
     expect(fixLines.find(l => l.trimStart().startsWith('infra'))?.split(/\s{2,}/).filter(Boolean)).toEqual(['infra', '1', '6.0 h', '6.0 h', '6.0 h']);
     expect(fixLines.find(l => l.trimStart().startsWith('logic'))?.split(/\s{2,}/).filter(Boolean)).toEqual(['logic', '1', '3.0 d', '3.0 d', '3.0 d']);
@@ -109,6 +115,50 @@ describe('agent-triage report', () => {
     expect(page).toContain('data-chart="failures-by-week"');
     expect(page).toContain('data-chart="time-to-fix"');
     expect(page).not.toMatch(/<script|\bsrc=|<link|@import|url\(/i); // nothing loaded, nothing run
+  });
+});
+
+describe('report run where another run left its state', () => {
+  /** A working directory whose default state file (and the old `.agent-triage/state.json`) hold another run's loop state. */
+  async function foreignWorkingDir(): Promise<{ cwd: string; env: NodeJS.ProcessEnv; defaultPath: string; foreignOpen: string }> {
+    const { path, openFingerprint } = await writeLoopState(Date.parse('2026-11-01T00:00:00Z'));
+    const cwd = realpathSync(mkdtempSync(join(tmpdir(), 'report-cwd-')));
+    const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== STATE_PATH_ENV)), XDG_STATE_HOME: join(cwd, 'xdg') };
+    const defaultPath = defaultStatePath(processStateName(cwd), env);
+    for (const target of [defaultPath, join(cwd, '.agent-triage', 'state.json')]) {
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(path, target);
+    }
+    return { cwd, env, defaultPath, foreignOpen: openFingerprint };
+  }
+  const report = (cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): string =>
+    execFileSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), 'report', ...args], { cwd, env, encoding: 'utf8' });
+
+  it('lists the fixtures given, not the foreign state, and says which state it used', async () => {
+    const { cwd, env, defaultPath, foreignOpen } = await foreignWorkingDir();
+    const dir = writeFixtures(CORPUS.map(spec => ({ ...spec, agent: 'weather-agent' })));
+    const stdout = report(cwd, env, dir, '--now', '2026-11-20T00:00:00Z');
+    expect(stdout).not.toContain(foreignOpen);
+    expect(stdout).toContain('Open fingerprints (3) — no loop state');
+    expect(stdout.split('\n').filter(l => /\sweather-agent\s/.test(l))).toHaveLength(3);
+    expect(stdout).toContain(`Loop state: none (${defaultPath} is not these fixtures' state: it has not seen weather-agent; name it with --state to use it)`);
+  });
+
+  it('uses the default state file when it has seen every agent of the fixtures', async () => {
+    const { cwd, env, defaultPath, foreignOpen } = await foreignWorkingDir();
+    const dir = writeFixtures(CORPUS); // support-agent, as the state
+    const stdout = report(cwd, env, dir, '--now', '2026-11-20T00:00:00Z');
+    expect(stdout).toContain(foreignOpen);
+    expect(stdout).toContain(`Loop state: ${defaultPath} (the default state file; it has seen every agent of the fixtures)`);
+  });
+
+  it('uses a foreign state file when it is named', async () => {
+    const { cwd, env, defaultPath, foreignOpen } = await foreignWorkingDir();
+    const dir = writeFixtures(CORPUS.map(spec => ({ ...spec, agent: 'weather-agent' })));
+    const stdout = report(cwd, env, dir, '--state', defaultPath);
+    expect(stdout).toContain(foreignOpen);
+    expect(stdout.split('\n').filter(l => /\sweather-agent\s/.test(l))).toHaveLength(3);
+    expect(stdout).toContain(`Loop state: ${defaultPath} (named with --state)`);
   });
 });
 

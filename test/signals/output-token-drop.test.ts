@@ -13,7 +13,7 @@ const answer = (outputTokens: number | undefined, extra: Partial<TurnScript> = {
   ...extra,
 });
 
-const drops = (findings: readonly { signal: string }[]) => findings.filter(f => f.signal === 'output_token_drop');
+const drops = <T extends { signal: string }>(findings: readonly T[]): T[] => findings.filter(f => f.signal === 'output_token_drop');
 const withOptions = (options: Record<string, unknown>): Record<string, SignalOverride> => ({ output_token_drop: { options } });
 
 describe('output_token_drop', () => {
@@ -58,14 +58,66 @@ describe('output_token_drop', () => {
     expect(h.healthNotices).toEqual([{ signal: 'output_token_drop', cause: 'missing_attribute', field: 'outputTokens', convention: 'genai' }]);
   });
 
-  it('relative mode: fires below half the task type median once the baseline has enough turns', () => {
-    const h = createHarness({ signals: withOptions({ relative: { enabled: true, minSamples: 10 } }) });
-    for (let i = 0; i < 9; i++) runTurn(h.tracer, answer(400 + i));
-    runTurn(h.tracer, answer(100)); // 9 samples: cold start, no verdict
-    expect(drops(h.findings)).toHaveLength(0);
-    runTurn(h.tracer, answer(150));
-    expect(drops(h.findings)).toMatchObject([{ details: { mode: 'relative', output_tokens: 150 } }]);
-    runTurn(h.tracer, answer(300)); // 300 > 0.5 * ~400
-    expect(drops(h.findings)).toHaveLength(1);
+  describe('learned floor (on by default)', () => {
+    const summariser = [280, 350, 420, 310, 390, 300, 410, 330, 360, 290, 400, 340];
+
+    it('a summariser answering 280–420 tokens a dozen times, then 4: a drop, within its first day', () => {
+      const h = createHarness();
+      for (const tokens of summariser) runTurn(h.tracer, answer(tokens));
+      expect(drops(h.findings)).toEqual([]);
+      const ids = runTurn(h.tracer, answer(4));
+      expect(drops(h.findings)).toMatchObject([
+        { spanId: ids.stepSpanIds.at(-1), details: { mode: 'learned', output_tokens: 4, task_type: 'weather-agent', baseline_samples: 12 } },
+      ]);
+      const floor = drops(h.findings)[0]?.details['floor_tokens'];
+      expect(floor).toBeGreaterThan(60);
+      expect(floor).toBeLessThan(100);
+      runTurn(h.tracer, answer(200)); // well above 0.3 × its low answers
+      expect(drops(h.findings)).toHaveLength(1);
+    });
+
+    it('no verdict before minSamples answers', () => {
+      const h = createHarness();
+      for (const tokens of summariser.slice(0, 9)) runTurn(h.tracer, answer(tokens));
+      runTurn(h.tracer, answer(4));
+      expect(drops(h.findings)).toEqual([]);
+    });
+
+    it('a configured minimum wins over the learned floor', () => {
+      const h = createHarness({ signals: withOptions({ minExpectedTokens: { 'weather-agent': 3 } }) });
+      for (const tokens of summariser) runTurn(h.tracer, answer(tokens));
+      runTurn(h.tracer, answer(4));
+      expect(drops(h.findings)).toEqual([]);
+      runTurn(h.tracer, answer(2));
+      expect(drops(h.findings)).toMatchObject([{ details: { mode: 'absolute', min_expected_tokens: 3 } }]);
+    });
+
+    it('quiet on an agent whose answers are legitimately short', () => {
+      const h = createHarness();
+      for (let i = 0; i < 40; i++) runTurn(h.tracer, answer(1 + (i % 12)));
+      runTurn(h.tracer, answer(1));
+      expect(drops(h.findings)).toEqual([]);
+    });
+
+    it('quiet on an agent whose answers vary more than maxSpread', () => {
+      const h = createHarness();
+      for (let i = 0; i < 40; i++) runTurn(h.tracer, answer(i % 4 === 0 ? 20 : 600));
+      runTurn(h.tracer, answer(5));
+      expect(drops(h.findings)).toEqual([]);
+    });
+
+    it('a drop is not learned: a lasting regression keeps firing', () => {
+      const h = createHarness();
+      for (const tokens of summariser) runTurn(h.tracer, answer(tokens));
+      for (let i = 0; i < 20; i++) runTurn(h.tracer, answer(4));
+      expect(drops(h.findings)).toHaveLength(20);
+    });
+
+    it('can be turned off', () => {
+      const h = createHarness({ signals: withOptions({ learnedFloor: { enabled: false } }) });
+      for (const tokens of summariser) runTurn(h.tracer, answer(tokens));
+      runTurn(h.tracer, answer(4));
+      expect(drops(h.findings)).toEqual([]);
+    });
   });
 });

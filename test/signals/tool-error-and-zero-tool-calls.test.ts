@@ -84,3 +84,26 @@ describe('zero_tool_calls: requireToolCallFor', () => {
     if (fires) expect(found[0]).toMatchObject({ spanId: ids.rootSpanId, severity: 'hard', details: { reason: 'tool_required', tool_calls: 0 } });
   });
 });
+
+describe('zero_tool_calls: the streak counts steps that executed no tool', () => {
+  const planned = (...ids: string[]) => ({ llm: { toolCalls: ids.map(id => ({ id, name: 'lookup_forecast' })) } });
+  const ran = (id: string) => ({ tool: { name: 'lookup_forecast', id } });
+  it.each<{ desc: string; steps: TurnScript['steps']; streak: number }>([
+    // A and B planned two calls each, all rejected; C's own planned call runs (its tool starts after it).
+    { desc: 'A, B rejected, then C whose call runs: a streak of 2', steps: [planned('a1', 'a2'), planned('b1', 'b2'), planned('c1'), ran('c1'), { llm: { text: 'done' } }], streak: 2 },
+    { desc: 'three steps that executed nothing: a streak of 3', steps: [planned('a1'), planned('b1'), planned('c1')], streak: 3 },
+    { desc: 'a tool that ran between steps breaks the streak', steps: [planned('a1'), ran('a1'), planned('b1'), planned('c1'), ran('c1')], streak: 1 },
+    { desc: 'a run before any step belongs to none of them', steps: [ran('x'), { llm: { text: 'a' } }, { llm: { text: 'b' } }, { llm: { text: 'c' } }], streak: 3 },
+  ])('$desc', ({ steps, streak }) => {
+    const h = createHarness({ signals: { zero_tool_calls: { options: { maxConsecutiveStepsWithoutTools: 1 } } } });
+    runTurn(h.tracer, { steps });
+    const found = h.findings.filter(f => f.signal === 'zero_tool_calls');
+    expect(found.map(f => f.details.consecutive_steps)).toEqual(streak > 1 ? [streak] : []);
+  });
+
+  it('keeps the default threshold "more than 2": A, B rejected then C that runs is quiet', () => {
+    const h = createHarness();
+    runTurn(h.tracer, { steps: [planned('a1', 'a2'), planned('b1', 'b2'), planned('c1'), ran('c1'), { llm: { text: 'done' } }] });
+    expect(h.findings.filter(f => f.signal === 'zero_tool_calls')).toEqual([]);
+  });
+});
