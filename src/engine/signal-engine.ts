@@ -86,6 +86,8 @@ export class SignalEngine {
   private _take(): readonly RawFinding[] {
     const found = this._found;
     this._found = undefined;
+    // Not kept past its evaluation: a span view references the span's (possibly large) attributes.
+    this._concerns = undefined;
     return found ?? NO_FINDINGS;
   }
 

@@ -16,7 +16,7 @@ export class SkippedString {
 }
 
 /** Nesting deeper than this is refused (a bounded stack whatever the input). */
-export const MAX_SKIM_DEPTH = 64;
+const MAX_SKIM_DEPTH = 64;
 
 class SkimError extends Error {}
 
