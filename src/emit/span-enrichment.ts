@@ -1,4 +1,4 @@
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Finding } from '../engine/finding.js';
 import {
@@ -92,10 +92,17 @@ export function writtenOn(span: ReadableSpan): Written | undefined {
   return (span as { [WRITTEN]?: Written })[WRITTEN];
 }
 
+/** The span an enriched copy was made from (the span itself when it is no copy): what a caller tagged on it lives there. */
+export function originalOf(span: ReadableSpan): ReadableSpan {
+  return span instanceof EnrichedSpan ? span.source : span;
+}
+
 /**
  * A copy of an ended span with extra events and attributes. The original is
- * never mutated (it is immutable after end); the copy delegates everything
- * else, including `spanContext()`, to it through the prototype chain.
+ * never mutated (it is immutable after end); the copy reads everything else,
+ * including `spanContext()`, from it. A class rather than `Object.create(span)`:
+ * making every enriched span a prototype costs V8 a map transition per span
+ * and leaves exporters reading objects of a different shape each time.
  */
 export function enrichSpan(span: ReadableSpan, events: readonly TimedEvent[], attributes: Attributes = {}): ReadableSpan {
   const newAttributes = Object.keys(attributes).length > 0;
@@ -104,9 +111,78 @@ export function enrichSpan(span: ReadableSpan, events: readonly TimedEvent[], at
   const written: Written = before
     ? { events: [...before.events, ...events], attributes: { ...before.attributes, ...attributes } }
     : { events, attributes };
-  return Object.create(span, {
-    attributes: { value: newAttributes ? { ...span.attributes, ...attributes } : span.attributes, enumerable: true },
-    events: { value: events.length > 0 ? [...span.events, ...events] : span.events, enumerable: true },
-    [WRITTEN]: { value: written },
-  }) as ReadableSpan;
+  return new EnrichedSpan(
+    originalOf(span),
+    newAttributes ? { ...span.attributes, ...attributes } : span.attributes,
+    events.length > 0 ? [...span.events, ...events] : span.events,
+    written,
+  );
+}
+
+class EnrichedSpan implements ReadableSpan {
+  readonly source: ReadableSpan;
+  readonly attributes: Attributes;
+  readonly events: TimedEvent[];
+  readonly [WRITTEN]: Written;
+
+  constructor(source: ReadableSpan, attributes: Attributes, events: TimedEvent[], written: Written) {
+    this.source = source;
+    this.attributes = attributes;
+    this.events = events;
+    this[WRITTEN] = written;
+  }
+
+  spanContext(): SpanContext {
+    return this.source.spanContext();
+  }
+  get name(): string {
+    return this.source.name;
+  }
+  get kind(): SpanKind {
+    return this.source.kind;
+  }
+  get parentSpanContext(): SpanContext | undefined {
+    return this.source.parentSpanContext;
+  }
+  /** SDK 1.x's name for the parent, for exporters of that line. */
+  get parentSpanId(): unknown {
+    return (this.source as { parentSpanId?: unknown }).parentSpanId;
+  }
+  get startTime(): HrTime {
+    return this.source.startTime;
+  }
+  get endTime(): HrTime {
+    return this.source.endTime;
+  }
+  get status(): SpanStatus {
+    return this.source.status;
+  }
+  get links(): Link[] {
+    return this.source.links;
+  }
+  get duration(): HrTime {
+    return this.source.duration;
+  }
+  get ended(): boolean {
+    return this.source.ended;
+  }
+  get resource(): ReadableSpan['resource'] {
+    return this.source.resource;
+  }
+  get instrumentationScope(): ReadableSpan['instrumentationScope'] {
+    return this.source.instrumentationScope;
+  }
+  /** SDK 1.x's name for the scope, for exporters of that line. */
+  get instrumentationLibrary(): unknown {
+    return (this.source as { instrumentationLibrary?: unknown }).instrumentationLibrary;
+  }
+  get droppedAttributesCount(): number {
+    return this.source.droppedAttributesCount;
+  }
+  get droppedEventsCount(): number {
+    return this.source.droppedEventsCount;
+  }
+  get droppedLinksCount(): number {
+    return this.source.droppedLinksCount;
+  }
 }

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { SpanView } from '../normalize/span-view.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
-import type { FeedbackRecord, HealthNotice, Signal, SignalContext, SignalName, SignalReport } from '../signals/signal.js';
+import type { FeedbackRecord, HealthNotice, SignalContext, SignalName, SignalReport } from '../signals/signal.js';
 import type { TurnView } from '../turns/turn-view.js';
 import type { RawFinding } from './finding.js';
 
@@ -56,26 +56,39 @@ export class SignalEngine {
   }
 
   /** Findings of one span; a shared empty array when there are none (do not mutate). */
+  // One loop per kind, no closure per call: these run on every span and turn.
   evaluateSpan(span: SpanView): readonly RawFinding[] {
     this._concerns = span;
-    return this._evaluate(this._spanRunners, (signal, ctx) => signal.onSpan?.(span, ctx));
+    this._found = undefined;
+    for (const runner of this._spanRunners) {
+      try {
+        runner.configured.signal.onSpan?.(span, runner.ctx);
+      } catch (error) {
+        this._failed(runner, error);
+      }
+    }
+    return this._take();
   }
 
   evaluateTurn(turn: TurnView): readonly RawFinding[] {
     this._concerns = turn;
-    return this._evaluate(this._turnRunners, (signal, ctx) => signal.onTurn?.(turn, ctx));
+    this._found = undefined;
+    for (const runner of this._turnRunners) {
+      try {
+        runner.configured.signal.onTurn?.(turn, runner.ctx);
+      } catch (error) {
+        this._failed(runner, error);
+      }
+    }
+    return this._take();
   }
 
   evaluateFeedback(feedback: FeedbackRecord): readonly RawFinding[] {
     this._concerns = undefined;
-    return this._evaluate(this._feedbackRunners, (signal, ctx) => signal.onFeedback?.(feedback, ctx));
-  }
-
-  private _evaluate(runners: readonly Runner[], call: (signal: Signal, ctx: SignalContext) => void): readonly RawFinding[] {
     this._found = undefined;
-    for (const runner of runners) {
+    for (const runner of this._feedbackRunners) {
       try {
-        call(runner.configured.signal, runner.ctx);
+        runner.configured.signal.onFeedback?.(feedback, runner.ctx);
       } catch (error) {
         this._failed(runner, error);
       }

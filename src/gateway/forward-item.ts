@@ -1,9 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { originalOf } from '../emit/span-enrichment.js';
 
 /**
  * Where a received span's forwarded form comes from, kept on the span the
- * triage pipeline reads (and inherited by the copies enrichment makes), so
+ * triage pipeline reads (and found through the copies enrichment makes), so
  * the gateway's `next` finds it without a lookup.
  */
 export const FORWARD = Symbol('agent-triage.forward');
@@ -25,5 +26,5 @@ export type ForwardSource =
   | { readonly readable: ReadableSpan };
 
 export function forwardSourceOf(span: ReadableSpan): ForwardSource | undefined {
-  return (span as { [FORWARD]?: ForwardSource })[FORWARD];
+  return (originalOf(span) as { [FORWARD]?: ForwardSource })[FORWARD];
 }

@@ -6,6 +6,7 @@ import { normalizeFinishReason } from './finish-reason.js';
 import { nonEmpty } from './genai-adapter.js';
 import { isRecord } from './genai-messages.js';
 import { holdsSkipped } from './json-skim.js';
+import { plannedToolCall } from './span-view.js';
 import type { PlannedToolCall, SpanRole } from './span-view.js';
 
 // Vercel AI SDK 6 built-in telemetry (`experimental_telemetry`) and AI SDK 7's
@@ -90,7 +91,7 @@ function plannedCalls(value: unknown, skimmed: boolean): PlannedToolCall[] | und
     if (typeof toolName !== 'string' || toolName === '' || (toolCallId !== undefined && typeof toolCallId !== 'string')) return undefined;
     const args = input ?? legacyArgs;
     const digestible = args !== undefined && !(skimmed && holdsSkipped(args));
-    planned.push({ id: toolCallId === '' ? undefined : toolCallId, name: toolName, argsHash: digestible ? digestArguments(args) : undefined });
+    planned.push(plannedToolCall(toolCallId === '' ? undefined : toolCallId, toolName, digestible ? () => digestArguments(args) : undefined));
   }
   return planned;
 }

@@ -41,7 +41,7 @@ export function canonicalJson(value: unknown): string {
 function canonical(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quoted(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
@@ -59,19 +59,35 @@ function canonical(value: unknown): string | undefined {
   }
 }
 
+/** Characters `JSON.stringify` escapes in a string (surrogates: only lone ones, decided by it). */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON.stringify escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify` of a string, without its call for the common string that needs no escape. */
+function quoted(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 function canonicalObject(object: Record<string, unknown>): string {
-  const keys = Object.keys(object).sort();
+  const keys = Object.keys(object);
+  // Most objects have a few keys, none array-index-like, often already sorted: check before sorting.
+  let sorted = true;
+  let indexLike = false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0 && (keys[i - 1] as string) > key) sorted = false;
+    if (!indexLike && isArrayIndex(key)) indexLike = true;
+  }
+  if (!sorted) keys.sort();
   // A plain object lists array-index keys first, in numeric order, whatever the insertion order.
-  let indexKeys: string[] | undefined;
-  for (const key of keys) if (isArrayIndex(key)) (indexKeys ??= []).push(key);
-  const ordered = indexKeys ? [...indexKeys.sort((a, b) => Number(a) - Number(b)), ...keys.filter(key => !isArrayIndex(key))] : keys;
+  const ordered = indexLike ? [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter(key => !isArrayIndex(key))] : keys;
   let out = '{';
   for (const key of ordered) {
     // `__proto__` cannot be an own key of a copy built by assignment: JSON.stringify never saw it.
     if (key === '__proto__') continue;
     const text = canonical(object[key]);
     if (text === undefined) continue;
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+    out += `${out.length > 1 ? ',' : ''}${quoted(key)}:${text}`;
   }
   return `${out}}`;
 }

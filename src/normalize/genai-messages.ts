@@ -1,5 +1,6 @@
 import { digestArguments } from './content-hash.js';
 import { holdsSkipped } from './json-skim.js';
+import { plannedToolCall } from './span-view.js';
 import type { PlannedToolCall } from './span-view.js';
 
 /**
@@ -35,7 +36,7 @@ function toolCallOf(part: unknown, skimmed: boolean): PlannedToolCall | undefine
   if (!isRecord(part) || part['type'] !== 'tool_call') return undefined;
   const { id, name, arguments: args } = part;
   if (typeof name !== 'string' || name === '' || (id !== undefined && typeof id !== 'string')) return undefined;
-  return { id: id === '' ? undefined : id, name, argsHash: args === undefined || (skimmed && holdsSkipped(args)) ? undefined : digestArguments(args) };
+  return plannedToolCall(id === '' ? undefined : id, name, args === undefined || (skimmed && holdsSkipped(args)) ? undefined : () => digestArguments(args));
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

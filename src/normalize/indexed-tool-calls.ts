@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { digestArguments, digestAttribute } from './content-hash.js';
+import { plannedToolCall } from './span-view.js';
 import type { PlannedToolCall } from './span-view.js';
 
 /**
@@ -48,7 +49,10 @@ export function plannedCallsFromIndexedKeys(attributes: Attributes, layout: Inde
   return [...calls.values()]
     .filter((call): call is PartialCall & { name: string } => call.name !== undefined)
     .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
-    .map(call => ({ id: call.id, name: call.name, argsHash: call.args === undefined ? undefined : digestArgs(call.args, maxContentChars) }));
+    .map(call => {
+      const args = call.args;
+      return plannedToolCall(call.id, call.name, args === undefined ? undefined : () => digestArgs(args, maxContentChars));
+    });
 }
 
 /** Arguments over the content limit are sampled, not parsed. */

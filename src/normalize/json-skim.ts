@@ -104,8 +104,9 @@ class Skimmer {
       this.space();
       this._expect(':');
       const value = this.value(depth + 1);
-      // As JSON.parse: an own property even for `__proto__`.
-      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      // As JSON.parse: an own property even for `__proto__` (a descriptor only there: it is slow).
+      if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
       this.space();
       if (this._text[this._at] === ',') {
         this._at++;
@@ -152,6 +153,7 @@ class Skimmer {
     }
     this._at = end + 1;
     if (!decode && end - start - 1 > this._maxStringChars) return new SkippedString(end - start - 1);
+    if (!needsDecoding(text, start + 1, end)) return text.slice(start + 1, end);
     try {
       return JSON.parse(text.slice(start, end + 1)) as string;
     } catch {
@@ -163,6 +165,15 @@ class Skimmer {
     if (this._text[this._at] !== char) throw new SkimError();
     this._at++;
   }
+}
+
+/** An escape or a raw control character (invalid JSON) in `text[from, to)`: only then is the token left to `JSON.parse`. */
+function needsDecoding(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c || c < 0x20) return true;
+  }
+  return false;
 }
 
 const LITERALS: readonly (readonly [string, unknown])[] = [

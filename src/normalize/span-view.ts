@@ -23,8 +23,42 @@ export interface SpanEventView {
 export interface PlannedToolCall {
   readonly id: string | undefined;
   readonly name: string;
-  /** Digest of the planned arguments (see {@link SpanView.argsHash}). */
+  /**
+   * Digest of the planned arguments (see {@link SpanView.argsHash}). Only
+   * replay fixtures read it, so adapters compute it on first read
+   * ({@link plannedToolCall}).
+   */
   readonly argsHash: ContentDigest | undefined;
+}
+
+/**
+ * A planned call whose arguments digest `digestOf` computes on the first read
+ * of `argsHash`, not on the span path (no signal compares planned arguments).
+ */
+export function plannedToolCall(id: string | undefined, name: string, digestOf: (() => ContentDigest) | undefined): PlannedToolCall {
+  return new LazyPlannedCall(id, name, digestOf);
+}
+
+/** A class, not an object literal with a getter: V8 builds those on a slow path, about 20 times dearer. */
+class LazyPlannedCall implements PlannedToolCall {
+  readonly id: string | undefined;
+  readonly name: string;
+  #digestOf: (() => ContentDigest) | undefined;
+  #argsHash: ContentDigest | undefined;
+
+  constructor(id: string | undefined, name: string, digestOf: (() => ContentDigest) | undefined) {
+    this.id = id;
+    this.name = name;
+    this.#digestOf = digestOf;
+  }
+
+  get argsHash(): ContentDigest | undefined {
+    if (this.#digestOf !== undefined) {
+      this.#argsHash = this.#digestOf();
+      this.#digestOf = undefined;
+    }
+    return this.#argsHash;
+  }
 }
 
 /** A span's status code as signals see it. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { addToHistogram, quantilesOf } from '../state/log-histogram.js';
-import type { LogHistogram } from '../state/log-histogram.js';
+import { countInHistogram, quantilesOf } from '../state/log-histogram.js';
 import type { StepSummary } from '../turns/turn-view.js';
 import type { Signal, SignalDeps } from './signal.js';
 import { taskTypeOf } from './task-type.js';
@@ -38,7 +37,7 @@ export const outputTokenDropOptions = z.strictObject({
 export type OutputTokenDropOptions = z.input<typeof outputTokenDropOptions>;
 
 const baselineSchema = z.array(z.tuple([z.number().int(), z.record(z.string().regex(/^\d+$/), z.number().int().positive())]));
-type Baseline = [day: number, histogram: LogHistogram][];
+type Baseline = [day: number, histogram: Record<string, number>][];
 
 /**
  * `output_token_drop`: a turn answered with fewer output tokens than its task
@@ -90,8 +89,12 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
         return; // a drop is not learned: a burst of drops cannot lower the floor and silence itself
       }
       const last = window.at(-1);
-      if (last?.[0] === today) window[window.length - 1] = [today, addToHistogram(last[1], tokens)];
-      else window.push([today, addToHistogram({}, tokens)]);
+      if (last?.[0] === today) countInHistogram(last[1], tokens);
+      else {
+        const histogram = {};
+        countInHistogram(histogram, tokens);
+        window.push([today, histogram]);
+      }
       baselines.set(taskType, window);
     },
     toString: () => `output_token_drop{measure=${measure},default=${defaultMinExpectedTokens},learnedFloor=${learned.enabled}}`,

@@ -11,9 +11,10 @@ export function binOf(value: number): number {
   return Math.floor(Math.log2(1 + Math.max(0, value)) * BINS_PER_DOUBLING);
 }
 
-export function addToHistogram(histogram: LogHistogram, value: number): LogHistogram {
+/** Counts `value` in `histogram` in place (a histogram owned by the caller's state). */
+export function countInHistogram(histogram: Record<string, number>, value: number): void {
   const bin = String(binOf(value));
-  return { ...histogram, [bin]: (histogram[bin] ?? 0) + 1 };
+  histogram[bin] = (histogram[bin] ?? 0) + 1;
 }
 
 /** The median of the merged histograms, at bin resolution, and how many values it is over. */
@@ -30,8 +31,10 @@ export function quantilesOf(histograms: readonly LogHistogram[], quantiles: read
   const merged = new Map<number, number>();
   let count = 0;
   for (const histogram of histograms) {
-    for (const [bin, n] of Object.entries(histogram)) {
-      merged.set(Number(bin), (merged.get(Number(bin)) ?? 0) + n);
+    for (const bin in histogram) {
+      const n = histogram[bin] ?? 0;
+      const at = Number(bin);
+      merged.set(at, (merged.get(at) ?? 0) + n);
       count += n;
     }
   }

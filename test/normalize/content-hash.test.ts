@@ -18,11 +18,13 @@ function sortedCopyJson(value: unknown): string {
 
 describe('content digests', () => {
   it('canonical JSON is the sorted-copy serialisation for any JSON value (array-index keys included)', () => {
-    const key = fc.oneof(fc.string(), fc.constantFrom('0', '1', '10', '2', '01', '4294967294', '4294967295', '__proto__', 'a'));
+    // Any UTF-16 text, lone surrogates and control characters included: they take JSON.stringify's escapes.
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map(c => String.fromCharCode(c)) }));
+    const key = fc.oneof(text, fc.constantFrom('0', '1', '10', '2', '01', '4294967294', '4294967295', '__proto__', 'a', 'é', '"q"'));
     const json = fc.letrec(tie => ({
       value: fc.oneof(
         { depthSize: 'small' },
-        fc.string(),
+        text,
         fc.double(),
         fc.boolean(),
         fc.constant(null),

@@ -1,0 +1,104 @@
+import { context, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { createHarness, sumWhere } from '../helpers/harness.js';
+
+const MB = 1024 * 1024;
+
+function answer(text: string, calls: { id: string; name: string; args: unknown }[]): string {
+  return JSON.stringify([
+    {
+      role: 'assistant',
+      parts: [{ type: 'text', content: text }, ...calls.map(c => ({ type: 'tool_call', id: c.id, name: c.name, arguments: c.args }))],
+      finish_reason: calls.length > 0 ? 'tool_call' : 'stop',
+    },
+  ]);
+}
+
+/** A turn: one LLM step planning `search` and `fetch`, only `search` runs with `result`; a final answer. */
+function turn(tracer: Tracer, content: { answerText: string; result: string; args?: string }): void {
+  const root = tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+  const ctx = trace.setSpan(context.active(), root);
+  const planned = [
+    { id: 'call_1', name: 'search', args: { q: 'handbook' } },
+    { id: 'call_2', name: 'fetch', args: { doc: 'handbook.pdf' } },
+  ];
+  tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.output_tokens': 40, 'gen_ai.output.messages': answer(content.answerText, planned) } }, ctx).end();
+  tracer
+    .startSpan(
+      'execute_tool search',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'search',
+          'gen_ai.tool.call.id': 'call_1',
+          'gen_ai.tool.call.arguments': content.args ?? '{"q":"handbook"}',
+          'gen_ai.tool.call.result': content.result,
+        },
+      },
+      ctx,
+    )
+    .end();
+  tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.output_tokens': 30, 'gen_ai.output.messages': answer('done', []) } }, ctx).end();
+  root.end();
+}
+
+const verdicts = (findings: readonly { signal: string; class: string; spanId: string }[]): string[] => findings.map(f => `${f.signal}/${f.class}`).sort();
+
+describe('content over maxContentChars', () => {
+  it('a 10 MB answer and a 10 MB tool result: the same verdict as small content, every span forwarded once and untouched, counted as limited', async () => {
+    const small = createHarness();
+    turn(small.tracer, { answerText: 'Let me look.', result: '{"hits":3}' });
+
+    const large = createHarness();
+    const bigText = 'x'.repeat(10 * MB);
+    const bigResult = JSON.stringify({ hits: 3, body: 'y'.repeat(10 * MB) });
+    turn(large.tracer, { answerText: bigText, result: bigResult });
+
+    // The planned `fetch` that never ran is still found in the skimmed answer.
+    expect(verdicts(large.findings)).toEqual(verdicts(small.findings));
+    expect(verdicts(large.findings)).toContain('skipped_planned_call/logic');
+
+    const spans = large.spans();
+    expect(spans).toHaveLength(4);
+    expect(new Set(spans.map(s => s.spanContext().spanId)).size).toBe(4);
+    const tool = spans.find(s => s.name === 'execute_tool search');
+    expect(tool?.attributes['gen_ai.tool.call.result']).toBe(bigResult);
+    const step = spans.find(s => s.attributes['gen_ai.output.messages'] !== undefined && String(s.attributes['gen_ai.output.messages']).length > MB);
+    expect(step?.attributes['gen_ai.output.messages']).toBe(answer(bigText, [
+      { id: 'call_1', name: 'search', args: { q: 'handbook' } },
+      { id: 'call_2', name: 'fetch', args: { doc: 'handbook.pdf' } },
+    ]));
+
+    const limited = await large.metric('agent_triage.attributes.limited');
+    expect(sumWhere(limited, { 'agent_triage.attribute': 'gen_ai.output.messages' })).toBe(1);
+    expect(sumWhere(limited, { 'agent_triage.attribute': 'gen_ai.tool.call.result' })).toBe(1);
+    expect(sumWhere(await small.metric('agent_triage.attributes.limited'), {})).toBe(0);
+    expect(sumWhere(await large.metric('agent_triage.internal.errors'), {})).toBe(0);
+  });
+
+  it('judges repeats of an over-limit result on its length, first and last KiB (a change in the middle is not seen; one at the end is)', () => {
+    const h = createHarness({ signals: { tool_result_mismatch: { options: { tools: { search: 'deterministic' } } } } });
+    const body = (middle: string, end: string): string => JSON.stringify({ body: `${'a'.repeat(20_000)}${middle}${'b'.repeat(20_000)}${end}` });
+    turn(h.tracer, { answerText: 'one', result: body('1', 'z') });
+    turn(h.tracer, { answerText: 'two', result: body('2', 'z') });
+    expect(h.findings.filter(f => f.signal === 'tool_result_mismatch')).toHaveLength(0);
+    turn(h.tracer, { answerText: 'three', result: body('2', 'Z') });
+    expect(h.findings.filter(f => f.signal === 'tool_result_mismatch')).toHaveLength(1);
+  });
+
+  it('deeply nested JSON in content attributes costs no internal error: over the limit it is malformed, under it digested', async () => {
+    const h = createHarness();
+    const deepOver = '['.repeat(200_000) + ']'.repeat(200_000);
+    const deepUnder = '{"a":' + '['.repeat(2_000) + ']'.repeat(2_000) + '}';
+    turn(h.tracer, { answerText: 'x', result: deepOver, args: deepUnder });
+    const root = h.tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+    h.tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.output.messages': deepOver } }, trace.setSpan(context.active(), root)).end();
+    root.end();
+
+    expect(h.spans()).toHaveLength(6);
+    expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
+    expect(sumWhere(await h.metric('agent_triage.attributes.malformed'), { 'agent_triage.attribute': 'gen_ai.output.messages' })).toBe(1);
+    expect(sumWhere(await h.metric('agent_triage.attributes.limited'), {})).toBe(2);
+  });
+});
