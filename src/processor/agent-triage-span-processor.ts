@@ -37,6 +37,7 @@ import type { AgentTriageSpanProcessorOptions, ResolvedOptions } from './options
 const SWEEP_INTERVAL_MS = 100;
 const NO_FINDINGS: readonly RawFinding[] = Object.freeze([]);
 const NO_EVENTS: readonly TimedEvent[] = Object.freeze([]);
+const NO_FIXTURES: ReadonlyMap<Finding, string> = new Map();
 
 /**
  * Watches agent spans, evaluates failure signals per span and per turn,
@@ -320,8 +321,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const all = raw.map(r => this._classify(r, turn.traceId, turn.rootSpanId, turn.agentName, turn.incomplete, turn.innerAgents.get(r.spanId)));
       this._publish(all);
       this.loop.turnDecided(turnObservation(turn, root, all));
-      const findings = all.filter(f => f.scope === 'turn');
-      const population = all.filter(f => f.scope === 'population');
+      const findings = all.length === 0 ? all : all.filter(f => f.scope === 'turn');
+      const population = all.length === 0 ? all : all.filter(f => f.scope === 'population');
       this.metrics.recordTurn(turn.agentName, findings.length > 0 ? 'failed' : 'ok');
       const fixtureIds = this._recordFixtures(turn, findings);
       const summary = turnSummaryAttributes(findings, turn.incomplete);
@@ -351,13 +352,13 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     }
   }
 
-  private _recordFixtures(turn: AssembledTurn, findings: readonly Finding[]): Map<Finding, string> {
-    if (!this._fixtures || findings.length === 0) return new Map();
+  private _recordFixtures(turn: AssembledTurn, findings: readonly Finding[]): ReadonlyMap<Finding, string> {
+    if (!this._fixtures || findings.length === 0) return NO_FIXTURES;
     try {
       return this._fixtures.record(turn, findings);
     } catch (error) {
       this._internalError('fixture', error);
-      return new Map();
+      return NO_FIXTURES;
     }
   }
 
@@ -469,7 +470,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
  * (keeping its details), e.g. `tool_error` once the turn shows whether the
  * agent recovered.
  */
-function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly RawFinding[]): RawFinding[] {
+function supersede(spanFindings: readonly RawFinding[], turnFindings: readonly RawFinding[]): readonly RawFinding[] {
+  if (turnFindings.length === 0) return spanFindings;
+  if (spanFindings.length === 0) return turnFindings;
   const key = (f: RawFinding): string => `${f.signal}\u0000${f.spanId}`;
   const final = new Map(turnFindings.map(f => [key(f), f]));
   const kept = spanFindings.filter(f => !final.has(key(f)));

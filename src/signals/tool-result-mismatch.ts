@@ -69,7 +69,8 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
       const resultHash = hashAttribute(span, config.resultHashAttribute) ?? span.resultHash;
       // Not captured: the span's own health check reports it (instrumentation_health, field argsHash / resultHash).
       if (argsHash === undefined || resultHash === undefined) return;
-      const record: ToolRecord = { ...(tools.get(tool) ?? { compared: 0, differed: 0, learned: false, epoch: 0, lastArgs: argsHash }) };
+      // The stored record is updated in place (set again below): no copy per call.
+      const record: ToolRecord = tools.get(tool) ?? { compared: 0, differed: 0, learned: false, epoch: 0, lastArgs: argsHash };
       if (record.learned && behaviour === undefined) return;
       if (behaviour === 'stateful' && record.lastArgs !== argsHash) record.epoch++;
       record.lastArgs = argsHash;
