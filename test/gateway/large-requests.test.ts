@@ -1,0 +1,80 @@
+import { context, trace } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway/index.js';
+import { recordSpans } from '../helpers/otlp-files.js';
+import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
+import { present, receivedSpans, startTestGateway } from '../helpers/gateway.js';
+
+let gateway: Gateway | undefined;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>> | undefined;
+afterEach(async () => {
+  await gateway?.shutdown();
+  await receiver?.close();
+  gateway = undefined;
+  receiver = undefined;
+});
+
+const PROTOBUF = { 'content-type': 'application/x-protobuf' };
+const MB = 1024 * 1024;
+
+function post(body: Uint8Array): Promise<Response> {
+  return fetch(`${present(gateway, 'gateway').url}/v1/traces`, { method: 'POST', headers: PROTOBUF, body });
+}
+
+describe('gateway: large requests cost bounded work and lose nothing', () => {
+  it('takes a 100,000-span request when its limits allow it and forwards every span exactly once', async () => {
+    const spans = recordSpans(tracer => {
+      for (let i = 0; i < 100_000; i++) tracer.startSpan(`GET /item/${i % 100}`, { attributes: { 'http.request.method': 'GET' } }).end();
+    });
+    const body = present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body');
+    receiver = await startOtlpReceiver();
+    gateway = await startTestGateway({
+      limits: { maxRequestBytes: 64 * MB, maxQueueSpans: 200_000 },
+      forward: { endpoint: `${receiver.url}/v1/traces`, maxBatchSpans: 8192 },
+    });
+    expect((await post(body)).status).toBe(200);
+    await gateway.shutdown();
+    const ids = receivedSpans(receiver.requests).map(s => s.spanContext().spanId);
+    expect(ids).toHaveLength(100_000);
+    expect(new Set(ids).size).toBe(100_000);
+  }, 60_000);
+
+  it('refuses a 100,000-span request that would overfill a queue holding spans with 503 + Retry-After (an empty queue takes any one request)', async () => {
+    const one = recordSpans(tracer => {
+      tracer.startSpan('GET /item').end();
+    });
+    const many = recordSpans(tracer => {
+      for (let i = 0; i < 100_000; i++) tracer.startSpan('GET /item').end();
+    });
+    // A backend that refuses connections keeps the first span queued while it is retried.
+    gateway = await startTestGateway({
+      limits: { maxRequestBytes: 64 * MB, maxQueueSpans: 50_000 },
+      forward: { endpoint: 'http://127.0.0.1:9/v1/traces', retry: { maxElapsedMs: 2_000 } },
+    });
+    expect((await post(present(ProtobufTraceSerializer.serializeRequest(one), 'protobuf body'))).status).toBe(200);
+    const res = await post(present(ProtobufTraceSerializer.serializeRequest(many), 'protobuf body'));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  }, 60_000);
+
+  it('forwards a span with a 10 MB content attribute untouched, its turn judged', async () => {
+    const big = JSON.stringify({ body: 'y'.repeat(10 * MB) });
+    const spans = recordSpans(tracer => {
+      const root = tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+      const ctx = trace.setSpan(context.active(), root);
+      tracer
+        .startSpan('execute_tool read', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'read', 'gen_ai.tool.call.arguments': '{}', 'gen_ai.tool.call.result': big } }, ctx)
+        .end();
+      root.end();
+    });
+    receiver = await startOtlpReceiver();
+    gateway = await startTestGateway({ limits: { maxRequestBytes: 64 * MB }, forward: { endpoint: `${receiver.url}/v1/traces` } });
+    expect((await post(present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body'))).status).toBe(200);
+    await gateway.shutdown();
+    const forwarded = receivedSpans(receiver.requests);
+    expect(forwarded).toHaveLength(2);
+    expect(forwarded.find(s => s.name === 'execute_tool read')?.attributes['gen_ai.tool.call.result']).toBe(big);
+    expect(forwarded.find(s => s.name === 'invoke_agent reader')?.attributes['agent_triage.turn.outcome']).toBe('ok');
+  }, 60_000);
+});
