@@ -5,8 +5,8 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { FORWARD } from './forward-item.js';
 import type { ProtoForward, ScopeGroup } from './forward-item.js';
 import { otlpTypes } from './otlp-proto.js';
-import { anyValueToAttribute, BAD_ID, bufferReader, emptySpanFields, readSpanFields } from './proto-span-reader.js';
-import type { AnyValueMessage, BufferReader, SpanFields } from './proto-span-reader.js';
+import { BAD_ID, bufferReader, emptySpanFields, readResourceAttributes, readSpanFields } from './proto-span-reader.js';
+import type { BufferReader, SpanFields } from './proto-span-reader.js';
 
 /**
  * OTLP/protobuf requests straight into the triage pipeline: the envelope is
@@ -16,12 +16,6 @@ import type { AnyValueMessage, BufferReader, SpanFields } from './proto-span-rea
  * intermediate JSON shape, no schema pass: the wire types are already fixed,
  * what is left to check (id lengths, enum ranges) is checked here.
  */
-
-interface KeyValueMessage {
-  key: string;
-  value?: AnyValueMessage;
-}
-
 
 export interface ProtoRequest {
   /** What triage reads; each carries (under `FORWARD`) how it is forwarded. */
@@ -62,9 +56,13 @@ export function decodeProtoRequest(bytes: Uint8Array): ProtoRequest {
 }
 
 function readResourceSpans(reader: BufferReader, end: number, body: Buffer, r: number, out: ProtoRequest): void {
-  const { first: resourceBytes, seconds: scopeRanges, schemaUrl } = envelopeFields(reader, end, body);
-  const resourceMessage = resourceBytes && (otlpTypes.resource.decode(resourceBytes) as unknown as { attributes: KeyValueMessage[] });
-  const resource = resourceFromAttributes(toAttributes(resourceMessage?.attributes));
+  const { first: resourceBytes, firstStart, seconds: scopeRanges, schemaUrl } = envelopeFields(reader, end, body);
+  let attributes: Attributes = {};
+  if (resourceBytes) {
+    reader.pos = firstStart;
+    attributes = readResourceAttributes(reader, firstStart + resourceBytes.length);
+  }
+  const resource = resourceFromAttributes(attributes);
   const resourceGroup = { bytes: resourceBytes, schemaUrl };
   for (let s = 0; s < scopeRanges.length; s++) {
     const [start, scopeEnd] = scopeRanges[s] as [number, number];
@@ -114,8 +112,9 @@ function readScopeSpans(
  * field 3 the schema URL. Reads up to `end`, keeping fields 1 and 2 as byte
  * ranges of the body.
  */
-function envelopeFields(reader: BufferReader, end: number, body: Buffer): { first: Uint8Array | undefined; seconds: [number, number][]; schemaUrl: string } {
+function envelopeFields(reader: BufferReader, end: number, body: Buffer): { first: Uint8Array | undefined; firstStart: number; seconds: [number, number][]; schemaUrl: string } {
   let first: Uint8Array | undefined;
+  let firstStart = 0;
   let schemaUrl = '';
   const seconds: [number, number][] = [];
   while (reader.pos < end) {
@@ -128,12 +127,15 @@ function envelopeFields(reader: BufferReader, end: number, body: Buffer): { firs
     const length = reader.uint32();
     const start = reader.pos;
     reader.skip(length);
-    if (field === 1) first = body.subarray(start, start + length);
+    if (field === 1) {
+      first = body.subarray(start, start + length);
+      firstStart = start;
+    }
     else if (field === 2) seconds.push([start, start + length]);
     else schemaUrl = body.toString('utf8', start, start + length);
   }
   if (reader.pos !== end) throw new Error(`index out of range: ${reader.pos} + 0 > ${end}`);
-  return { first, seconds, schemaUrl };
+  return { first, firstStart, seconds, schemaUrl };
 }
 
 /** What makes a span unusable, as `field: reason`; undefined when it is fine. */
@@ -238,15 +240,4 @@ function durationOf(start: HrTime, end: HrTime): HrTime {
     nanos += 1e9;
   }
   return seconds < 0 ? [0, 0] : [seconds, nanos];
-}
-
-/** Resource attributes, from the decoded Resource message. */
-function toAttributes(list: readonly KeyValueMessage[] | undefined): Attributes {
-  const attributes: Attributes = {};
-  if (list === undefined) return attributes;
-  for (const { key, value } of list) {
-    const converted = value === undefined ? undefined : anyValueToAttribute(value);
-    if (converted !== undefined) attributes[key] = converted;
-  }
-  return attributes;
 }

@@ -214,10 +214,10 @@ const CACHE_SLOTS = 4096;
 const stringCache: string[] = new Array<string>(CACHE_SLOTS).fill('');
 
 /**
- * A length-delimited string. A short ASCII one is looked up by an FNV-1a
- * hash of its bytes and compared byte by byte with the cached string, so
- * repeated keys and values are the same string each time (no new string, no
- * new hashing when it becomes a property key).
+ * A length-delimited string. A short ASCII one is looked up by a hash of its
+ * length and a few of its bytes, and compared byte by byte with the cached
+ * string, so repeated keys and values are the same string each time (no new
+ * string, no new hashing when it becomes a property key).
  */
 function readString(reader: BufferReader): string {
   const length = reader.uint32();
@@ -227,8 +227,17 @@ function readString(reader: BufferReader): string {
   reader.pos = end;
   const buf = reader.buf;
   if (length > CACHED_MAX_BYTES) return buf.toString('utf8', start, end);
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (buf[i] as number), 0x01000193);
+  if (length === 0) return '';
+  // Both ends and the middle: keys share prefixes, ids share all but their last characters.
+  let hash = Math.imul(length, 0x9e3779b1);
+  hash = Math.imul(hash ^ (buf[start] as number), 0x01000193);
+  hash = Math.imul(hash ^ (buf[start + (length >>> 1)] as number), 0x01000193);
+  hash = Math.imul(hash ^ (buf[end - 1] as number), 0x01000193);
+  if (length > 3) {
+    hash = Math.imul(hash ^ (buf[start + 1] as number), 0x01000193);
+    hash = Math.imul(hash ^ (buf[end - 2] as number), 0x01000193);
+    hash = Math.imul(hash ^ (buf[end - 3] as number), 0x01000193);
+  }
   const slot = (hash ^ (hash >>> 15)) & (CACHE_SLOTS - 1);
   const cached = stringCache[slot] as string;
   if (cached.length === length) {
@@ -346,6 +355,27 @@ function readStatus(reader: BufferReader, end: number, span: SpanFields): void {
     }
   }
   checkEnd(reader, end);
+}
+
+/**
+ * A Resource message's attributes (its dropped count is not kept). An
+ * attribute field of another wire type is skipped: the resource is forwarded
+ * as its own bytes whatever it holds, and only read for triage.
+ * @throws Error when the bytes are not a protobuf message (truncated).
+ */
+export function readResourceAttributes(reader: BufferReader, end: number): Attributes {
+  const attributes: Attributes = {};
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1 && wire === LEN) {
+      readKeyValue(reader, reader.uint32() + reader.pos, attributes);
+    } else {
+      reader.skipType(wire);
+    }
+  }
+  checkEnd(reader, end);
+  return attributes;
 }
 
 /** A KeyValue into `into` (a later duplicate key wins, as in a map); an empty value adds nothing. */

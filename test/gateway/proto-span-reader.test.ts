@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { otlpTypes } from '../../src/gateway/otlp-proto.js';
-import { BAD_ID, nanosToHrTime, readSpan } from '../../src/gateway/proto-span-reader.js';
+import { BAD_ID, bufferReader, nanosToHrTime, readResourceAttributes, readSpan } from '../../src/gateway/proto-span-reader.js';
 
 describe('reading a span from its protobuf bytes', () => {
   it('turns 64-bit nanoseconds into [seconds, nanos] exactly, without BigInt', () => {
@@ -93,6 +93,16 @@ describe('reading a span from its protobuf bytes', () => {
       }),
       { numRuns: 300, seed: 20261130 },
     );
+  });
+
+  it('reads resource attributes, skipping a key without a value and a field of another wire type', () => {
+    const resource = otlpTypes.resource
+      .encode(otlpTypes.resource.fromObject({ attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }, { key: 'no.value' }], droppedAttributesCount: 1 }))
+      .finish();
+    const bytes = Buffer.concat([resource, Uint8Array.from([0x08, 0x01])]); // field 1 once more, as a varint
+    const reader = bufferReader(bytes);
+    expect(readResourceAttributes(reader, bytes.length)).toEqual({ 'service.name': 'svc' });
+    expect(reader.pos).toBe(bytes.length);
   });
 
   it.each([
