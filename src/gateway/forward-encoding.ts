@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
+import type { AttributeValue, HrTime } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
@@ -8,7 +8,7 @@ import { forwardSourceOf } from './forward-item.js';
 import type { ScopeGroup } from './forward-item.js';
 import { otlpTypes } from './otlp-proto.js';
 
-// Field tags (number << 3 | wire type 2, length-delimited) of the envelope and of a span's repeated fields.
+// Field tags (number << 3 | wire type) of the envelope, of a span's repeated fields and of what is appended to a span.
 const TAG_RESOURCE_SPANS = 10; // ExportTraceServiceRequest.resource_spans = 1
 const TAG_RESOURCE = 10; // ResourceSpans.resource = 1
 const TAG_SCOPE_SPANS = 18; // ResourceSpans.scope_spans = 2
@@ -17,6 +17,31 @@ const TAG_SCOPE = 10; // ScopeSpans.scope = 1
 const TAG_SPAN = 18; // ScopeSpans.spans = 2
 const TAG_SPAN_ATTRIBUTE = 74; // Span.attributes = 9
 const TAG_SPAN_EVENT = 90; // Span.events = 11
+const TAG_KEY = 10; // KeyValue.key = 1
+const TAG_VALUE = 18; // KeyValue.value = 2
+const TAG_STRING_VALUE = 10; // AnyValue.string_value = 1
+const TAG_BOOL_VALUE = 16; // AnyValue.bool_value = 2
+const TAG_INT_VALUE = 24; // AnyValue.int_value = 3
+const TAG_DOUBLE_VALUE = 33; // AnyValue.double_value = 4
+const TAG_ARRAY_VALUE = 42; // AnyValue.array_value = 5
+const TAG_ARRAY_ITEM = 10; // ArrayValue.values = 1
+const TAG_EVENT_TIME = 9; // Event.time_unix_nano = 1
+const TAG_EVENT_NAME = 18; // Event.name = 2
+const TAG_EVENT_ATTRIBUTE = 26; // Event.attributes = 3
+const TAG_EVENT_DROPPED = 32; // Event.dropped_attributes_count = 4
+
+/** A forwarded span's bytes: `body[start, end)`, then `extra` (what triage wrote) when there is some. */
+interface Piece {
+  readonly body: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface SpanList {
+  readonly pieces: Piece[];
+  /** Same index as `pieces`; only spans triage wrote on have one. */
+  readonly extras: (Uint8Array | undefined)[];
+}
 
 /**
  * One ExportTraceServiceRequest for a batch of forwarded spans. A span
@@ -25,9 +50,10 @@ const TAG_SPAN_EVENT = 90; // Span.events = 11
  * more `attributes` and `events` fields (protobuf merges repeated fields).
  * Spans from OTLP/JSON (or anywhere else) are serialized by the SDK's
  * serializer; two requests concatenated are one request with both groups.
+ * Sizes are summed first, then everything is copied once into one buffer.
  */
 export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const groups = new Map<ScopeGroup['resource'], Map<ScopeGroup, Uint8Array[]>>();
+  const groups = new Map<ScopeGroup['resource'], Map<ScopeGroup, SpanList>>();
   const others: ReadableSpan[] = [];
   for (const span of spans) {
     const source = forwardSourceOf(span);
@@ -41,43 +67,161 @@ export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array
       continue;
     }
     let scopes = groups.get(source.group.resource);
-    if (!scopes) groups.set(source.group.resource, (scopes = new Map<ScopeGroup, Uint8Array[]>()));
+    if (!scopes) groups.set(source.group.resource, (scopes = new Map<ScopeGroup, SpanList>()));
     let list = scopes.get(source.group);
-    if (!list) scopes.set(source.group, (list = []));
-    list.push(written ? withWritten(source.bytes, source.attributes, written) : source.bytes);
-  }
-  const writer = protobuf.Writer.create();
-  for (const [resource, scopes] of groups) {
-    writer.uint32(TAG_RESOURCE_SPANS).fork();
-    if (resource.bytes) writer.uint32(TAG_RESOURCE).bytes(resource.bytes);
-    for (const [group, list] of scopes) {
-      writer.uint32(TAG_SCOPE_SPANS).fork();
-      if (group.scopeBytes) writer.uint32(TAG_SCOPE).bytes(group.scopeBytes);
-      for (const bytes of list) writer.uint32(TAG_SPAN).bytes(bytes);
-      if (group.schemaUrl !== '') writer.uint32(TAG_SCHEMA_URL).string(group.schemaUrl);
-      writer.ldelim();
+    if (!list) scopes.set(source.group, (list = { pieces: [], extras: [] }));
+    if (written === undefined) {
+      list.pieces.push(source);
+      list.extras.push(undefined);
+    } else if (Object.keys(written.attributes).some(key => key in source.attributes)) {
+      // Appending is exact while every written key is new to the span; a key it already had (a span that went
+      // through triage before) would then appear twice, so such a span is decoded and encoded again.
+      const bytes = reencoded(source.body.subarray(source.start, source.end), written);
+      list.pieces.push({ body: bytes, start: 0, end: bytes.length });
+      list.extras.push(undefined);
+    } else {
+      list.pieces.push(source);
+      list.extras.push(appended(written));
     }
-    if (resource.schemaUrl !== '') writer.uint32(TAG_SCHEMA_URL).string(resource.schemaUrl);
-    writer.ldelim();
   }
-  const own = writer.finish();
   const serialized = others.length === 0 ? undefined : ProtobufTraceSerializer.serializeRequest(others);
-  return serialized === undefined ? own : Buffer.concat([own, serialized]);
+
+  // Pass 1: the length of every ScopeSpans and ResourceSpans message.
+  const scopeLengths: number[] = [];
+  const resourceLengths: number[] = [];
+  let total = serialized?.length ?? 0;
+  for (const [resource, scopes] of groups) {
+    let resourceLength = resource.bytes ? field(resource.bytes.length) : 0;
+    for (const [group, list] of scopes) {
+      let scopeLength = group.scopeBytes ? field(group.scopeBytes.length) : 0;
+      for (let i = 0; i < list.pieces.length; i++) {
+        const piece = list.pieces[i] as Piece;
+        scopeLength += field(piece.end - piece.start + (list.extras[i]?.length ?? 0));
+      }
+      if (group.schemaUrl !== '') scopeLength += field(Buffer.byteLength(group.schemaUrl));
+      scopeLengths.push(scopeLength);
+      resourceLength += field(scopeLength);
+    }
+    if (resource.schemaUrl !== '') resourceLength += field(Buffer.byteLength(resource.schemaUrl));
+    resourceLengths.push(resourceLength);
+    total += field(resourceLength);
+  }
+
+  // Pass 2: write.
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  let r = 0;
+  let s = 0;
+  for (const [resource, scopes] of groups) {
+    pos = writeHead(out, pos, TAG_RESOURCE_SPANS, resourceLengths[r++] as number);
+    if (resource.bytes) pos = writeBytes(out, writeHead(out, pos, TAG_RESOURCE, resource.bytes.length), resource.bytes, 0, resource.bytes.length);
+    for (const [group, list] of scopes) {
+      pos = writeHead(out, pos, TAG_SCOPE_SPANS, scopeLengths[s++] as number);
+      if (group.scopeBytes) pos = writeBytes(out, writeHead(out, pos, TAG_SCOPE, group.scopeBytes.length), group.scopeBytes, 0, group.scopeBytes.length);
+      for (let i = 0; i < list.pieces.length; i++) {
+        const piece = list.pieces[i] as Piece;
+        const extra = list.extras[i];
+        pos = writeHead(out, pos, TAG_SPAN, piece.end - piece.start + (extra?.length ?? 0));
+        pos = writeBytes(out, pos, piece.body, piece.start, piece.end);
+        if (extra) pos = writeBytes(out, pos, extra, 0, extra.length);
+      }
+      if (group.schemaUrl !== '') pos = writeString(out, pos, group.schemaUrl);
+    }
+    if (resource.schemaUrl !== '') pos = writeString(out, pos, resource.schemaUrl);
+  }
+  if (serialized) out.set(serialized, pos);
+  return out;
 }
 
-/**
- * The span's bytes plus what triage wrote. Appending is exact while every
- * written key is new to the span; a key it already had (a span that went
- * through triage before) would then appear twice, so such a span is decoded
- * and encoded again with the old value replaced.
- */
-function withWritten(bytes: Uint8Array, original: Attributes, written: Written): Uint8Array {
-  const keys = Object.keys(written.attributes);
-  if (keys.some(key => key in original)) return reencoded(bytes, written);
+/** Bytes of a length-delimited field with a one-byte tag and `length` bytes of content. */
+function field(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value >>> 7; v !== 0; v >>>= 7) size++;
+  return size;
+}
+
+function writeHead(out: Buffer, pos: number, tag: number, length: number): number {
+  out[pos++] = tag;
+  let v = length >>> 0;
+  while (v > 127) {
+    out[pos++] = (v & 127) | 128;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+function writeBytes(out: Buffer, pos: number, bytes: Uint8Array, start: number, end: number): number {
+  out.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pos);
+  return pos + end - start;
+}
+
+function writeString(out: Buffer, pos: number, text: string): number {
+  const length = Buffer.byteLength(text);
+  const at = writeHead(out, pos, TAG_SCHEMA_URL, length);
+  return at + out.write(text, at, 'utf8');
+}
+
+/** What triage wrote, as more `attributes` and `events` fields of a span (every written key is new to it). */
+function appended(written: Written): Uint8Array {
   const writer = protobuf.Writer.create();
-  for (const key of keys) otlpTypes.keyValue.encode(keyValue(key, written.attributes[key]), writer.uint32(TAG_SPAN_ATTRIBUTE).fork()).ldelim();
-  for (const event of written.events) otlpTypes.event.encode(eventMessage(event), writer.uint32(TAG_SPAN_EVENT).fork()).ldelim();
-  return Buffer.concat([bytes, writer.finish()]);
+  for (const key in written.attributes) {
+    writeKeyValue(writer.uint32(TAG_SPAN_ATTRIBUTE).fork(), key, written.attributes[key]);
+    writer.ldelim();
+  }
+  for (const event of written.events) {
+    writeEvent(writer.uint32(TAG_SPAN_EVENT).fork(), event);
+    writer.ldelim();
+  }
+  return writer.finish();
+}
+
+/** A KeyValue's fields, as protobufjs encodes them (an empty key is the default, left out). */
+function writeKeyValue(writer: protobuf.Writer, key: string, value: AttributeValue | undefined): void {
+  if (key !== '') writer.uint32(TAG_KEY).string(key);
+  writeAnyValue(writer.uint32(TAG_VALUE).fork(), value);
+  writer.ldelim();
+}
+
+/** As the SDK's serializer does: integers as `intValue`, other numbers as `doubleValue`; anything else is an empty value. */
+function writeAnyValue(writer: protobuf.Writer, value: unknown): void {
+  if (typeof value === 'string') writer.uint32(TAG_STRING_VALUE).string(value);
+  else if (typeof value === 'boolean') writer.uint32(TAG_BOOL_VALUE).bool(value);
+  else if (typeof value === 'number') {
+    if (Number.isInteger(value)) writer.uint32(TAG_INT_VALUE).int64(value);
+    else writer.uint32(TAG_DOUBLE_VALUE).double(value);
+  } else if (Array.isArray(value)) {
+    writer.uint32(TAG_ARRAY_VALUE).fork();
+    for (const item of value as unknown[]) {
+      writeAnyValue(writer.uint32(TAG_ARRAY_ITEM).fork(), item);
+      writer.ldelim();
+    }
+    writer.ldelim();
+  }
+}
+
+/** An Event's fields; an empty name, no attributes and nothing dropped are left out, as protobufjs does. */
+function writeEvent(writer: protobuf.Writer, event: TimedEvent): void {
+  const [low, high] = nanosWords(event.time);
+  writer.uint32(TAG_EVENT_TIME).fixed32(low).fixed32(high);
+  if (event.name !== '') writer.uint32(TAG_EVENT_NAME).string(event.name);
+  const attributes = event.attributes ?? {};
+  for (const key in attributes) {
+    writeKeyValue(writer.uint32(TAG_EVENT_ATTRIBUTE).fork(), key, attributes[key]);
+    writer.ldelim();
+  }
+  const dropped = event.droppedAttributesCount ?? 0;
+  if (dropped !== 0) writer.uint32(TAG_EVENT_DROPPED).uint32(dropped);
+}
+
+/** `[seconds, nanos]` as the low and high 32-bit words of unsigned 64-bit nanoseconds, exactly (events are few). */
+function nanosWords([seconds, nanos]: HrTime): [number, number] {
+  const total = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
+  return [Number(total & 0xffffffffn), Number((total >> 32n) & 0xffffffffn)];
 }
 
 function reencoded(bytes: Uint8Array, written: Written): Uint8Array {

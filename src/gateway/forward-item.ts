@@ -17,13 +17,20 @@ export interface ScopeGroup {
 }
 
 /**
- * Received as OTLP/protobuf: the span's own bytes (forwarded as they are,
- * plus what triage wrote) and the attributes it arrived with. Received as
- * OTLP/JSON: a lossless `ReadableSpan` to serialize.
+ * Received as OTLP/protobuf: where the span's own bytes are in the request
+ * body (forwarded as they are, plus what triage wrote) and the attributes it
+ * arrived with. Received as OTLP/JSON: a lossless `ReadableSpan` to serialize.
  */
-export type ForwardSource =
-  | { readonly bytes: Uint8Array; readonly group: ScopeGroup; readonly attributes: Attributes }
-  | { readonly readable: ReadableSpan };
+export interface ProtoForward {
+  /** The request body the span came in; its bytes are `body[start, end)`. */
+  readonly body: Buffer;
+  readonly start: number;
+  readonly end: number;
+  readonly group: ScopeGroup;
+  readonly attributes: Attributes;
+}
+
+export type ForwardSource = ProtoForward | { readonly readable: ReadableSpan };
 
 export function forwardSourceOf(span: ReadableSpan): ForwardSource | undefined {
   return (originalOf(span) as { [FORWARD]?: ForwardSource })[FORWARD];

@@ -6,10 +6,13 @@ import type { OtlpEncoding } from './trace-request.js';
 
 export const TRACES_PATH = '/v1/traces';
 
+/** The protobuf ExportTraceServiceResponse of a full success: an empty message, zero bytes. */
+const FULL_SUCCESS = encodeTraceResponseProto(0, '');
+
 /** OTLP/HTTP success: an ExportTraceServiceResponse, with partial success when some spans were refused. */
 export function sendExportResponse(res: ServerResponse, encoding: OtlpEncoding, rejectedSpans: number, errorMessage: string): void {
   if (encoding === 'protobuf') {
-    send(res, 200, 'application/x-protobuf', encodeTraceResponseProto(rejectedSpans, errorMessage));
+    send(res, 200, 'application/x-protobuf', rejectedSpans > 0 || errorMessage !== '' ? encodeTraceResponseProto(rejectedSpans, errorMessage) : FULL_SUCCESS);
     return;
   }
   const body = rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {};
@@ -35,8 +38,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': length });
+  // Without a chunk, the head goes out in one write; an empty chunk would make it two.
+  if (length === 0) res.end();
+  else res.end(body);
 }
 
 /** The gRPC status code matching an HTTP status, for the Status body. */

@@ -1,13 +1,12 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import protobuf from 'protobufjs';
 import { FORWARD } from './forward-item.js';
-import type { ForwardSource, ScopeGroup } from './forward-item.js';
+import type { ProtoForward, ScopeGroup } from './forward-item.js';
 import { otlpTypes } from './otlp-proto.js';
-import { anyValueToAttribute, readSpan } from './proto-span-reader.js';
-import type { AnyValueMessage, SpanFields } from './proto-span-reader.js';
+import { BAD_ID, bufferReader, emptySpanFields, readResourceAttributes, readSpanFields } from './proto-span-reader.js';
+import type { BufferReader, SpanFields } from './proto-span-reader.js';
 
 /**
  * OTLP/protobuf requests straight into the triage pipeline: the envelope is
@@ -18,16 +17,9 @@ import type { AnyValueMessage, SpanFields } from './proto-span-reader.js';
  * what is left to check (id lengths, enum ranges) is checked here.
  */
 
-interface KeyValueMessage {
-  key: string;
-  value?: AnyValueMessage;
-}
-
-/** A received span: what triage reads, and (under {@link FORWARD}) how to forward it. */
-export type ReceivedSpan = ReadableSpan & { readonly [FORWARD]: ForwardSource };
-
 export interface ProtoRequest {
-  readonly spans: ReceivedSpan[];
+  /** What triage reads; each carries (under `FORWARD`) how it is forwarded. */
+  readonly spans: ReadableSpan[];
   /** Spans in the request, valid or not. */
   total: number;
   /** Up to three messages naming rejected spans. */
@@ -49,8 +41,10 @@ const WIRE_LEN = 2;
  * are returned in request order.
  * @throws Error when the bytes are not a protobuf message of that shape (truncated, wrong wire types).
  */
-export function decodeProtoRequest(body: Uint8Array): ProtoRequest {
-  const reader = protobuf.Reader.create(body);
+export function decodeProtoRequest(bytes: Uint8Array): ProtoRequest {
+  // One reader over the whole body: spans, ids and strings are read in place.
+  const reader = bufferReader(bytes);
+  const body = reader.buf;
   const out: ProtoRequest = { spans: [], total: 0, errors: [], rejected: 0 };
   let r = 0;
   while (reader.pos < reader.len) {
@@ -61,26 +55,31 @@ export function decodeProtoRequest(body: Uint8Array): ProtoRequest {
   return out;
 }
 
-function readResourceSpans(reader: protobuf.Reader, end: number, body: Uint8Array, r: number, out: ProtoRequest): void {
-  const { first: resourceBytes, seconds: scopeRanges, schemaUrl } = envelopeFields(reader, end, body);
-  const resourceMessage = resourceBytes && (otlpTypes.resource.decode(resourceBytes) as unknown as { attributes: KeyValueMessage[] });
-  const resource = resourceFromAttributes(toAttributes(resourceMessage?.attributes));
+function readResourceSpans(reader: BufferReader, end: number, body: Buffer, r: number, out: ProtoRequest): void {
+  const { first: resourceBytes, firstStart, seconds: scopeRanges, schemaUrl } = envelopeFields(reader, end, body);
+  let attributes: Attributes = {};
+  if (resourceBytes) {
+    reader.pos = firstStart;
+    attributes = readResourceAttributes(reader, firstStart + resourceBytes.length);
+  }
+  const resource = resourceFromAttributes(attributes);
   const resourceGroup = { bytes: resourceBytes, schemaUrl };
-  scopeRanges.forEach(([start, scopeEnd], s) => {
-    const scopeReader = protobuf.Reader.create(body);
-    scopeReader.pos = start;
-    readScopeSpans(scopeReader, scopeEnd, body, resource, resourceGroup, `resourceSpans.${r}.scopeSpans.${s}`, out);
-  });
+  for (let s = 0; s < scopeRanges.length; s++) {
+    const [start, scopeEnd] = scopeRanges[s] as [number, number];
+    reader.pos = start;
+    readScopeSpans(reader, scopeEnd, body, resource, resourceGroup, r, s, out);
+  }
   reader.pos = end;
 }
 
 function readScopeSpans(
-  reader: protobuf.Reader,
+  reader: BufferReader,
   end: number,
-  body: Uint8Array,
+  body: Buffer,
   resource: ReadableSpan['resource'],
   resourceGroup: ScopeGroup['resource'],
-  path: string,
+  r: number,
+  s: number,
   out: ProtoRequest,
 ): void {
   const { first: scopeBytes, seconds: spanRanges, schemaUrl } = envelopeFields(reader, end, body);
@@ -91,18 +90,20 @@ function readScopeSpans(
     ...(schemaUrl !== '' && { schemaUrl }),
   };
   const group: ScopeGroup = { resource: resourceGroup, scopeBytes, schemaUrl };
-  spanRanges.forEach(([start, spanEnd], i) => {
+  const fields = emptySpanFields();
+  for (let i = 0; i < spanRanges.length; i++) {
+    const [start, spanEnd] = spanRanges[i] as [number, number];
     out.total++;
-    const bytes = body.subarray(start, spanEnd);
-    const message = readSpan(bytes);
-    const problem = problemOf(message);
+    reader.pos = start;
+    readSpanFields(reader, spanEnd, fields);
+    const problem = problemOf(fields);
     if (problem !== undefined) {
       out.rejected++;
-      if (out.errors.length < MAX_ERRORS_REPORTED) out.errors.push(`request: ${path}.spans.${i}.${problem}`);
-      return;
+      if (out.errors.length < MAX_ERRORS_REPORTED) out.errors.push(`request: resourceSpans.${r}.scopeSpans.${s}.spans.${i}.${problem}`);
+      continue;
     }
-    out.spans.push(receivedSpan(message, resource, scope, bytes, group));
-  });
+    out.spans.push(new ReceivedSpan(fields, resource, scope, { body, start, end: spanEnd, group }));
+  }
 }
 
 /**
@@ -111,8 +112,9 @@ function readScopeSpans(
  * field 3 the schema URL. Reads up to `end`, keeping fields 1 and 2 as byte
  * ranges of the body.
  */
-function envelopeFields(reader: protobuf.Reader, end: number, body: Uint8Array): { first: Uint8Array | undefined; seconds: [number, number][]; schemaUrl: string } {
+function envelopeFields(reader: BufferReader, end: number, body: Buffer): { first: Uint8Array | undefined; firstStart: number; seconds: [number, number][]; schemaUrl: string } {
   let first: Uint8Array | undefined;
+  let firstStart = 0;
   let schemaUrl = '';
   const seconds: [number, number][] = [];
   while (reader.pos < end) {
@@ -125,77 +127,109 @@ function envelopeFields(reader: protobuf.Reader, end: number, body: Uint8Array):
     const length = reader.uint32();
     const start = reader.pos;
     reader.skip(length);
-    if (field === 1) first = body.subarray(start, start + length);
+    if (field === 1) {
+      first = body.subarray(start, start + length);
+      firstStart = start;
+    }
     else if (field === 2) seconds.push([start, start + length]);
-    else schemaUrl = Buffer.from(body.buffer, body.byteOffset + start, length).toString('utf8');
+    else schemaUrl = body.toString('utf8', start, start + length);
   }
   if (reader.pos !== end) throw new Error(`index out of range: ${reader.pos} + 0 > ${end}`);
-  return { first, seconds, schemaUrl };
+  return { first, firstStart, seconds, schemaUrl };
 }
 
 /** What makes a span unusable, as `field: reason`; undefined when it is fine. */
 function problemOf(span: SpanFields): string | undefined {
-  if (span.traceId.length !== 16) return 'traceId: traceId must be 32 hex characters';
-  if (span.spanId.length !== 8) return 'spanId: spanId must be 16 hex characters';
-  if (span.parentSpanId.length !== 0 && span.parentSpanId.length !== 8) return 'parentSpanId: parentSpanId must be 16 hex characters';
+  if (span.traceId === BAD_ID) return 'traceId: traceId must be 32 hex characters';
+  if (span.spanId === BAD_ID) return 'spanId: spanId must be 16 hex characters';
+  if (span.parentSpanId === BAD_ID) return 'parentSpanId: parentSpanId must be 16 hex characters';
   if (span.kind < 0 || span.kind > 5) return 'kind: kind must be 0 to 5';
   if (span.statusCode < 0 || span.statusCode > 2) return 'status.code: status code must be 0 to 2';
   for (const [l, link] of span.links.entries()) {
-    if (link.traceId.length !== 16) return `links.${l}.traceId: links.traceId must be 32 hex characters`;
-    if (link.spanId.length !== 8) return `links.${l}.spanId: links.spanId must be 16 hex characters`;
+    if (link.traceId === BAD_ID) return `links.${l}.traceId: links.traceId must be 32 hex characters`;
+    if (link.spanId === BAD_ID) return `links.${l}.spanId: links.spanId must be 16 hex characters`;
   }
   return undefined;
 }
 
-function receivedSpan(
-  span: SpanFields,
-  resource: ReadableSpan['resource'],
-  scope: ReadableSpan['instrumentationScope'],
-  bytes: Uint8Array,
-  group: ScopeGroup,
-): ReceivedSpan {
-  const { attributes, startTime, endTime, flags } = span;
-  const traceId = hex(span.traceId);
-  const context = { traceId, spanId: hex(span.spanId), traceFlags: flags & TRACE_FLAGS_MASK, isRemote: false };
-  const events: TimedEvent[] =
-    span.events.length === 0
-      ? []
-      : span.events.map(event => ({ name: event.name, time: event.time, attributes: event.attributes, droppedAttributesCount: event.droppedAttributesCount }));
-  const links: Link[] =
-    span.links.length === 0
-      ? []
-      : span.links.map(link => ({
-          context: { traceId: hex(link.traceId), spanId: hex(link.spanId), traceFlags: link.flags & TRACE_FLAGS_MASK },
-          attributes: link.attributes,
-          droppedAttributesCount: link.droppedAttributesCount,
-        }));
-  return {
-    name: span.name,
-    kind: OTLP_KINDS[span.kind] ?? SpanKind.INTERNAL,
-    spanContext: () => context,
-    parentSpanContext:
-      span.parentSpanId.length === 0
+/** The statuses without a message, shared by every span that has one of them (nothing writes on a status). */
+const STATUSES: readonly SpanStatus[] = STATUS_CODES.map(code => ({ code }));
+const NO_LINKS: readonly Link[] = [];
+
+/**
+ * A received span: what triage reads (a `ReadableSpan`, one object with a
+ * fixed shape) and, under {@link FORWARD}, how it is forwarded: itself, as
+ * the place of its bytes in the request body plus the attributes it came with.
+ */
+class ReceivedSpan implements ReadableSpan, ProtoForward {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly parentSpanContext: SpanContext | undefined;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly duration: HrTime;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  readonly links: Link[];
+  readonly events: TimedEvent[];
+  readonly ended = true;
+  readonly resource: ReadableSpan['resource'];
+  readonly instrumentationScope: ReadableSpan['instrumentationScope'];
+  readonly droppedAttributesCount: number;
+  readonly droppedEventsCount: number;
+  readonly droppedLinksCount: number;
+  readonly body: Buffer;
+  readonly start: number;
+  readonly end: number;
+  readonly group: ScopeGroup;
+  readonly [FORWARD]: ProtoForward;
+  private readonly _context: SpanContext;
+
+  constructor(
+    span: SpanFields,
+    resource: ReadableSpan['resource'],
+    scope: ReadableSpan['instrumentationScope'],
+    where: { body: Buffer; start: number; end: number; group: ScopeGroup },
+  ) {
+    const { traceId, flags, startTime, endTime } = span;
+    this.name = span.name;
+    this.kind = OTLP_KINDS[span.kind] ?? SpanKind.INTERNAL;
+    this._context = { traceId, spanId: span.spanId, traceFlags: flags & TRACE_FLAGS_MASK, isRemote: false };
+    this.parentSpanContext =
+      span.parentSpanId === ''
         ? undefined
-        : { traceId, spanId: hex(span.parentSpanId), traceFlags: flags & TRACE_FLAGS_MASK, isRemote: (flags & HAS_IS_REMOTE_MASK) !== 0 && (flags & IS_REMOTE_MASK) !== 0 },
-    startTime,
-    endTime,
-    duration: durationOf(startTime, endTime),
-    status: { code: STATUS_CODES[span.statusCode] ?? SpanStatusCode.UNSET, ...(span.statusMessage !== '' && { message: span.statusMessage }) },
-    attributes,
-    links,
-    events,
-    ended: true,
-    resource,
-    instrumentationScope: scope,
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
-    [FORWARD]: { bytes, group, attributes },
-  };
+        : { traceId, spanId: span.parentSpanId, traceFlags: flags & TRACE_FLAGS_MASK, isRemote: (flags & HAS_IS_REMOTE_MASK) !== 0 && (flags & IS_REMOTE_MASK) !== 0 };
+    this.startTime = startTime;
+    this.endTime = endTime;
+    this.duration = durationOf(startTime, endTime);
+    const code = STATUS_CODES[span.statusCode] ?? SpanStatusCode.UNSET;
+    this.status = span.statusMessage === '' ? (STATUSES[code] as SpanStatus) : { code, message: span.statusMessage };
+    this.attributes = span.attributes;
+    this.links = span.links.length === 0 ? (NO_LINKS as Link[]) : span.links.map(linkOf);
+    this.events = span.events;
+    this.resource = resource;
+    this.instrumentationScope = scope;
+    this.droppedAttributesCount = span.droppedAttributesCount;
+    this.droppedEventsCount = span.droppedEventsCount;
+    this.droppedLinksCount = span.droppedLinksCount;
+    this.body = where.body;
+    this.start = where.start;
+    this.end = where.end;
+    this.group = where.group;
+    this[FORWARD] = this;
+  }
+
+  spanContext(): SpanContext {
+    return this._context;
+  }
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+function linkOf(link: SpanFields['links'][number]): Link {
+  return {
+    context: { traceId: link.traceId, spanId: link.spanId, traceFlags: link.flags & TRACE_FLAGS_MASK },
+    attributes: link.attributes,
+    droppedAttributesCount: link.droppedAttributesCount,
+  };
 }
 
 function durationOf(start: HrTime, end: HrTime): HrTime {
@@ -206,15 +240,4 @@ function durationOf(start: HrTime, end: HrTime): HrTime {
     nanos += 1e9;
   }
   return seconds < 0 ? [0, 0] : [seconds, nanos];
-}
-
-/** Resource attributes, from the decoded Resource message. */
-function toAttributes(list: readonly KeyValueMessage[] | undefined): Attributes {
-  const attributes: Attributes = {};
-  if (list === undefined) return attributes;
-  for (const { key, value } of list) {
-    const converted = value === undefined ? undefined : anyValueToAttribute(value);
-    if (converted !== undefined) attributes[key] = converted;
-  }
-  return attributes;
 }

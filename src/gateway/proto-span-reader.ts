@@ -5,15 +5,20 @@ import { otlpTypes } from './otlp-proto.js';
 /**
  * Reads one OTLP `Span` message field by field with the protobuf reader,
  * straight into what triage keeps: attributes already as OTel JS values,
- * times as `HrTime`, ids as bytes. No message object per attribute and no
- * 64-bit integer object per timestamp, which decoding the whole message would
- * make for every span a gateway receives. Field numbers are the protocol's
- * (opentelemetry/proto/trace/v1/trace.proto, common/v1/common.proto).
+ * times as `HrTime`, ids as hex. No message object per attribute, no 64-bit
+ * integer object per timestamp and no buffer view per id, which decoding the
+ * whole message would make for every span a gateway receives. Short ASCII
+ * strings (attribute keys, most scalar values) come from a small cache, so
+ * the same key is one string, not a new one per span. Field numbers are the
+ * protocol's (opentelemetry/proto/trace/v1/trace.proto, common/v1/common.proto).
  */
 export interface SpanFields {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  parentSpanId: Uint8Array;
+  /** Hex, or {@link BAD_ID} when the id does not have 16 bytes. */
+  traceId: string;
+  /** Hex, or {@link BAD_ID} when the id does not have 8 bytes. */
+  spanId: string;
+  /** Hex; empty when absent, {@link BAD_ID} when it has neither 0 nor 8 bytes. */
+  parentSpanId: string;
   traceState: string;
   flags: number;
   name: string;
@@ -30,34 +35,45 @@ export interface SpanFields {
   statusMessage: string;
 }
 
+/** Shaped as the SDK's `TimedEvent`, so triage reads it as it is. */
 export interface EventFields {
-  time: HrTime;
   name: string;
+  time: HrTime;
   attributes: Attributes;
   droppedAttributesCount: number;
 }
 
 export interface LinkFields {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
+  traceId: string;
+  spanId: string;
   flags: number;
   attributes: Attributes;
   droppedAttributesCount: number;
 }
 
+/** An id of the wrong length: never a hex id, so it fails every check. */
+export const BAD_ID = '-';
+
 const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
 const I32 = 5;
-const EMPTY = new Uint8Array(0);
+const TRACE_ID_BYTES = 16;
+const SPAN_ID_BYTES = 8;
 
-/** @throws Error when the bytes are not a Span message (truncated, a field of the wrong wire type). */
-export function readSpan(bytes: Uint8Array): SpanFields {
-  const reader = protobuf.Reader.create(bytes);
-  const span: SpanFields = {
-    traceId: EMPTY,
-    spanId: EMPTY,
-    parentSpanId: EMPTY,
+/** A reader over a Buffer (the request body), so ids and strings are read from it in place. */
+export type BufferReader = protobuf.Reader & { buf: Buffer };
+
+export function bufferReader(bytes: Uint8Array): BufferReader {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return protobuf.Reader.create(buffer) as BufferReader;
+}
+
+export function emptySpanFields(): SpanFields {
+  return {
+    traceId: BAD_ID,
+    spanId: BAD_ID,
+    parentSpanId: '',
     traceState: '',
     flags: 0,
     name: '',
@@ -73,17 +89,51 @@ export function readSpan(bytes: Uint8Array): SpanFields {
     statusCode: 0,
     statusMessage: '',
   };
-  while (reader.pos < reader.len) {
+}
+
+/** One span's bytes on their own (tests, tools). @throws Error when they are not a Span message. */
+export function readSpan(bytes: Uint8Array): SpanFields {
+  const reader = bufferReader(bytes);
+  const span = emptySpanFields();
+  readSpanFields(reader, reader.len, span);
+  return span;
+}
+
+/**
+ * Reads the Span message from the reader's position up to `end` into `span`,
+ * every field reset first (so one scratch object serves a whole request; the
+ * attributes, events and links are new each time).
+ * @throws Error when the bytes are not a Span message (truncated, a field of the wrong wire type).
+ */
+export function readSpanFields(reader: BufferReader, end: number, span: SpanFields): void {
+  span.traceId = BAD_ID;
+  span.spanId = BAD_ID;
+  span.parentSpanId = '';
+  span.traceState = '';
+  span.flags = 0;
+  span.name = '';
+  span.kind = 0;
+  span.startTime = [0, 0];
+  span.endTime = [0, 0];
+  span.attributes = {};
+  span.droppedAttributesCount = 0;
+  span.events = [];
+  span.droppedEventsCount = 0;
+  span.links = [];
+  span.droppedLinksCount = 0;
+  span.statusCode = 0;
+  span.statusMessage = '';
+  while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 1:
         check(reader, wire, LEN);
-        span.traceId = reader.bytes();
+        span.traceId = readId(reader, TRACE_ID_BYTES);
         break;
       case 2:
         check(reader, wire, LEN);
-        span.spanId = reader.bytes();
+        span.spanId = readId(reader, SPAN_ID_BYTES);
         break;
       case 3:
         check(reader, wire, LEN);
@@ -91,11 +141,11 @@ export function readSpan(bytes: Uint8Array): SpanFields {
         break;
       case 4:
         check(reader, wire, LEN);
-        span.parentSpanId = reader.bytes();
+        span.parentSpanId = readId(reader, SPAN_ID_BYTES, true);
         break;
       case 5:
         check(reader, wire, LEN);
-        span.name = reader.string();
+        span.name = readString(reader);
         break;
       case 6:
         check(reader, wire, VARINT);
@@ -145,16 +195,69 @@ export function readSpan(bytes: Uint8Array): SpanFields {
         reader.skipType(wire);
     }
   }
-  return span;
+  checkEnd(reader, end);
+}
+
+/** An id field as hex, read in place; {@link BAD_ID} when it is not `size` bytes long (nor empty, where `empty` allows it). */
+function readId(reader: BufferReader, size: number, empty = false): string {
+  const length = reader.uint32();
+  const start = reader.pos;
+  reader.skip(length);
+  if (length === size) return reader.buf.toString('hex', start, start + length);
+  return empty && length === 0 ? '' : BAD_ID;
+}
+
+/** Strings up to this many bytes go through the cache. */
+const CACHED_MAX_BYTES = 48;
+/** Cache slots (a power of two): direct-mapped, a collision replaces the slot, so it never grows. */
+const CACHE_SLOTS = 4096;
+const stringCache: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+/**
+ * A length-delimited string. A short ASCII one is looked up by a hash of its
+ * length and a few of its bytes, and compared byte by byte with the cached
+ * string, so repeated keys and values are the same string each time (no new
+ * string, no new hashing when it becomes a property key).
+ */
+function readString(reader: BufferReader): string {
+  const length = reader.uint32();
+  const start = reader.pos;
+  const end = start + length;
+  if (end > reader.len) throw new RangeError(`index out of range: ${start} + ${length} > ${reader.len}`);
+  reader.pos = end;
+  const buf = reader.buf;
+  if (length > CACHED_MAX_BYTES) return buf.toString('utf8', start, end);
+  if (length === 0) return '';
+  // Both ends and the middle: keys share prefixes, ids share all but their last characters.
+  let hash = Math.imul(length, 0x9e3779b1);
+  hash = Math.imul(hash ^ (buf[start] as number), 0x01000193);
+  hash = Math.imul(hash ^ (buf[start + (length >>> 1)] as number), 0x01000193);
+  hash = Math.imul(hash ^ (buf[end - 1] as number), 0x01000193);
+  if (length > 3) {
+    hash = Math.imul(hash ^ (buf[start + 1] as number), 0x01000193);
+    hash = Math.imul(hash ^ (buf[end - 2] as number), 0x01000193);
+    hash = Math.imul(hash ^ (buf[end - 3] as number), 0x01000193);
+  }
+  const slot = (hash ^ (hash >>> 15)) & (CACHE_SLOTS - 1);
+  const cached = stringCache[slot] as string;
+  if (cached.length === length) {
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === length) return cached;
+  }
+  for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return buf.toString('utf8', start, end);
+  const text = buf.toString('latin1', start, end);
+  stringCache[slot] = text;
+  return text;
 }
 
 /** A known field with another wire type: not the message we think it is. */
-function check(reader: protobuf.Reader, wire: number, wanted: number): void {
+function check(reader: BufferReader, wire: number, wanted: number): void {
   if (wire !== wanted) throw new Error(`invalid wire type ${wire} at offset ${reader.pos}`);
 }
 
 /** fixed64 nanoseconds as two 32-bit halves, low first: no 64-bit integer object. */
-function readNanos(reader: protobuf.Reader): HrTime {
+function readNanos(reader: BufferReader): HrTime {
   const low = reader.fixed32();
   const high = reader.fixed32();
   return nanosToHrTime(low, high);
@@ -173,8 +276,8 @@ export function nanosToHrTime(low: number, high: number): HrTime {
   return [Math.round((hi * 4_294_967_296 + lo - nanos) / 1e9), nanos];
 }
 
-function readEvent(reader: protobuf.Reader, end: number): EventFields {
-  const event: EventFields = { time: [0, 0], name: '', attributes: {}, droppedAttributesCount: 0 };
+function readEvent(reader: BufferReader, end: number): EventFields {
+  const event: EventFields = { name: '', time: [0, 0], attributes: {}, droppedAttributesCount: 0 };
   while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;
@@ -185,7 +288,7 @@ function readEvent(reader: protobuf.Reader, end: number): EventFields {
         break;
       case 2:
         check(reader, wire, LEN);
-        event.name = reader.string();
+        event.name = readString(reader);
         break;
       case 3:
         check(reader, wire, LEN);
@@ -203,19 +306,19 @@ function readEvent(reader: protobuf.Reader, end: number): EventFields {
   return event;
 }
 
-function readLink(reader: protobuf.Reader, end: number): LinkFields {
-  const link: LinkFields = { traceId: EMPTY, spanId: EMPTY, flags: 0, attributes: {}, droppedAttributesCount: 0 };
+function readLink(reader: BufferReader, end: number): LinkFields {
+  const link: LinkFields = { traceId: BAD_ID, spanId: BAD_ID, flags: 0, attributes: {}, droppedAttributesCount: 0 };
   while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 1:
         check(reader, wire, LEN);
-        link.traceId = reader.bytes();
+        link.traceId = readId(reader, TRACE_ID_BYTES);
         break;
       case 2:
         check(reader, wire, LEN);
-        link.spanId = reader.bytes();
+        link.spanId = readId(reader, SPAN_ID_BYTES);
         break;
       case 4:
         check(reader, wire, LEN);
@@ -237,7 +340,7 @@ function readLink(reader: protobuf.Reader, end: number): LinkFields {
   return link;
 }
 
-function readStatus(reader: protobuf.Reader, end: number, span: SpanFields): void {
+function readStatus(reader: BufferReader, end: number, span: SpanFields): void {
   while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;
@@ -254,8 +357,29 @@ function readStatus(reader: protobuf.Reader, end: number, span: SpanFields): voi
   checkEnd(reader, end);
 }
 
+/**
+ * A Resource message's attributes (its dropped count is not kept). An
+ * attribute field of another wire type is skipped: the resource is forwarded
+ * as its own bytes whatever it holds, and only read for triage.
+ * @throws Error when the bytes are not a protobuf message (truncated).
+ */
+export function readResourceAttributes(reader: BufferReader, end: number): Attributes {
+  const attributes: Attributes = {};
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1 && wire === LEN) {
+      readKeyValue(reader, reader.uint32() + reader.pos, attributes);
+    } else {
+      reader.skipType(wire);
+    }
+  }
+  checkEnd(reader, end);
+  return attributes;
+}
+
 /** A KeyValue into `into` (a later duplicate key wins, as in a map); an empty value adds nothing. */
-function readKeyValue(reader: protobuf.Reader, end: number, into: Attributes): void {
+function readKeyValue(reader: BufferReader, end: number, into: Attributes): void {
   let key = '';
   let value: AttributeValue | undefined;
   while (reader.pos < end) {
@@ -263,7 +387,7 @@ function readKeyValue(reader: protobuf.Reader, end: number, into: Attributes): v
     const wire = tag & 7;
     if (tag >>> 3 === 1) {
       check(reader, wire, LEN);
-      key = reader.string();
+      key = readString(reader);
     } else if (tag >>> 3 === 2) {
       check(reader, wire, LEN);
       value = readAnyValue(reader, reader.uint32() + reader.pos);
@@ -281,7 +405,7 @@ function readKeyValue(reader: protobuf.Reader, end: number, into: Attributes): v
  * OTel JS attributes must be (see `anyValueToAttribute`). The last field set
  * wins, as for a oneof.
  */
-function readAnyValue(reader: protobuf.Reader, end: number): AttributeValue | undefined {
+function readAnyValue(reader: BufferReader, end: number): AttributeValue | undefined {
   const start = reader.pos;
   let value: AttributeValue | undefined;
   while (reader.pos < end) {
@@ -290,7 +414,7 @@ function readAnyValue(reader: protobuf.Reader, end: number): AttributeValue | un
     switch (tag >>> 3) {
       case 1:
         check(reader, wire, LEN);
-        value = reader.string();
+        value = readString(reader);
         break;
       case 2:
         check(reader, wire, VARINT);
@@ -331,7 +455,7 @@ function int64ToNumber(value: Int64): number {
   return typeof value === 'number' ? value : value.high * 4_294_967_296 + (value.low >>> 0);
 }
 
-function checkEnd(reader: protobuf.Reader, end: number): void {
+function checkEnd(reader: BufferReader, end: number): void {
   if (reader.pos !== end) throw new Error(`index out of range: ${reader.pos} + 0 > ${end}`);
 }
 

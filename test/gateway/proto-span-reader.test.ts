@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { otlpTypes } from '../../src/gateway/otlp-proto.js';
-import { nanosToHrTime, readSpan } from '../../src/gateway/proto-span-reader.js';
+import { BAD_ID, bufferReader, nanosToHrTime, readResourceAttributes, readSpan } from '../../src/gateway/proto-span-reader.js';
 
 describe('reading a span from its protobuf bytes', () => {
   it('turns 64-bit nanoseconds into [seconds, nanos] exactly, without BigInt', () => {
@@ -50,8 +50,7 @@ describe('reading a span from its protobuf bytes', () => {
       )
       .finish();
     const span = readSpan(bytes);
-    expect(Buffer.from(span.traceId).toString('hex')).toBe('5b8efff798038103d269b633813fc60c');
-    expect(Buffer.from(span.parentSpanId).toString('hex')).toBe('eee19b7ec3c1b173');
+    expect([span.traceId, span.spanId, span.parentSpanId]).toEqual(['5b8efff798038103d269b633813fc60c', 'eee19b7ec3c1b174', 'eee19b7ec3c1b173']);
     expect([span.name, span.kind, span.flags, span.traceState]).toEqual(['execute_tool get_weather', 3, 0x301, 'a=b']);
     expect([span.startTime, span.endTime]).toEqual([
       [1732000000, 123456789],
@@ -70,8 +69,40 @@ describe('reading a span from its protobuf bytes', () => {
     });
     expect(span.droppedAttributesCount).toBe(2);
     expect(span.events).toEqual([{ time: [1732000000, 500000000], name: 'exception', attributes: { 'exception.type': 'Timeout' }, droppedAttributesCount: 0 }]);
-    expect(span.links.map(l => [Buffer.from(l.spanId).toString('hex'), l.flags])).toEqual([['b7ad6b7169203331', 1]]);
+    expect(span.links.map(l => [l.traceId, l.spanId, l.flags])).toEqual([['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 1]]);
     expect([span.statusCode, span.statusMessage]).toEqual([2, 'upstream timed out']);
+  });
+
+  it('marks ids of the wrong length, and reads an absent parent as none', () => {
+    const bytes = otlpTypes.span.encode(otlpTypes.span.fromObject({ traceId: Buffer.alloc(15, 1), spanId: Buffer.alloc(9, 2), links: [{ traceId: Buffer.alloc(16, 3), spanId: Buffer.alloc(0) }] })).finish();
+    const span = readSpan(bytes);
+    expect([span.traceId, span.spanId, span.parentSpanId]).toEqual([BAD_ID, BAD_ID, '']);
+    expect(span.links.map(l => [l.traceId, l.spanId])).toEqual([['03'.repeat(16), BAD_ID]]);
+    const badParent = readSpan(otlpTypes.span.encode(otlpTypes.span.fromObject({ parentSpanId: Buffer.alloc(4, 1) })).finish());
+    expect(badParent.parentSpanId).toBe(BAD_ID);
+  });
+
+  it('reads short, long, ASCII and UTF-8 strings alike, whether or not they were seen before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ maxLength: 60 }).filter(key => key !== '__proto__'), fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('chat', 'gpt-4o', 'ünïcödé', 'x'.repeat(48), 'y'.repeat(49)))), { maxLength: 8 }), pairs => {
+        // Each pair twice: the second read of a short string comes from the cache.
+        const attributes = [...pairs, ...pairs].map(([key, value]) => ({ key, value: { stringValue: value } }));
+        const span = readSpan(otlpTypes.span.encode(otlpTypes.span.fromObject({ name: pairs[0]?.[1] ?? '', attributes })).finish());
+        expect(span.attributes).toEqual(Object.fromEntries(pairs.map(([key, value]) => [key, Buffer.from(value, 'utf8').toString('utf8')])));
+        expect(span.name).toBe(Buffer.from(pairs[0]?.[1] ?? '', 'utf8').toString('utf8'));
+      }),
+      { numRuns: 300, seed: 20261130 },
+    );
+  });
+
+  it('reads resource attributes, skipping a key without a value and a field of another wire type', () => {
+    const resource = otlpTypes.resource
+      .encode(otlpTypes.resource.fromObject({ attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }, { key: 'no.value' }], droppedAttributesCount: 1 }))
+      .finish();
+    const bytes = Buffer.concat([resource, Uint8Array.from([0x08, 0x01])]); // field 1 once more, as a varint
+    const reader = bufferReader(bytes);
+    expect(readResourceAttributes(reader, bytes.length)).toEqual({ 'service.name': 'svc' });
+    expect(reader.pos).toBe(bytes.length);
   });
 
   it.each([
