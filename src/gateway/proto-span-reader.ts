@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import protobuf from 'protobufjs';
 import { otlpTypes } from './otlp-proto.js';
+import { setAttribute } from '../otlp/otlp-to-readable-span.js';
 
 /**
  * Reads one OTLP `Span` message field by field with the protobuf reader,
@@ -396,7 +397,7 @@ function readKeyValue(reader: BufferReader, end: number, into: Attributes): void
     }
   }
   checkEnd(reader, end);
-  if (value !== undefined) into[key] = value;
+  if (value !== undefined) setAttribute(into, key, value);
 }
 
 /**

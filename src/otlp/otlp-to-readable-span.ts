@@ -93,9 +93,15 @@ export function toAttributes(list: readonly OtlpKeyValue[] | undefined): Attribu
   const attributes: Attributes = {};
   for (const { key, value } of list ?? []) {
     const converted = value === undefined ? undefined : toAttributeValue(value);
-    if (converted !== undefined) attributes[key] = converted;
+    if (converted !== undefined) setAttribute(attributes, key, converted);
   }
   return attributes;
+}
+
+/** Sets a received attribute; a key named `__proto__` is a key like any other, never the object's prototype. */
+export function setAttribute(into: Attributes, key: string, value: AttributeValue): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
 }
 
 /**
