@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { STATE_SNAPSHOT_VERSION, stateSnapshotSchema } from './state-snapshot.js';
 import type { JsonValue, StatePersistence, StateSnapshot } from './state-snapshot.js';
+import { flatString } from './flat-string.js';
 
 /** One signal's slice of the store. Values are plain JSON; `set` after changing one. */
 export interface StateNamespace<T extends JsonValue> {
@@ -18,15 +19,17 @@ export interface StateStoreHooks {
   onPersistError(operation: 'load' | 'save', error: unknown): void;
 }
 
-interface Entry {
-  value: unknown;
-  /** Loaded values are checked against their namespace's schema on first read. */
-  validated: boolean;
+/**
+ * A loaded value not yet checked against its namespace's schema (done on first
+ * read). Values set in this process are held as they are: no wrapper per key.
+ */
+class Unvalidated {
+  constructor(readonly value: unknown) {}
 }
 
 interface Namespace {
-  /** Map order is the LRU order: least recently used first. */
-  readonly entries: Map<string, Entry>;
+  /** Map order is the LRU order: least recently used first. Values are plain JSON or {@link Unvalidated}. */
+  readonly entries: Map<string, unknown>;
   schema: z.ZodType | undefined;
   maxKeys: number;
 }
@@ -92,7 +95,7 @@ export class StateStore {
   snapshot(): StateSnapshot {
     const entries: [string, string, unknown][] = [];
     for (const [name, space] of this._namespaces) {
-      for (const [key, entry] of space.entries) entries.push([name, key, entry.value]);
+      for (const [key, value] of space.entries) entries.push([name, key, value instanceof Unvalidated ? value.value : value]);
     }
     return { version: STATE_SNAPSHOT_VERSION, savedAtMs: this._now(), entries };
   }
@@ -107,27 +110,27 @@ export class StateStore {
   }
 
   private _get(space: Namespace, key: string): unknown {
-    const entry = space.entries.get(key);
-    if (!entry) return undefined;
-    if (!entry.validated) {
-      const parsed = space.schema?.safeParse(entry.value);
+    let value = space.entries.get(key);
+    if (value === undefined) return undefined;
+    if (value instanceof Unvalidated) {
+      const parsed = space.schema?.safeParse(value.value);
       if (!parsed?.success) {
         space.entries.delete(key);
         this._size--;
         this._hooks.onInvalidValue();
         return undefined;
       }
-      entry.value = parsed.data;
-      entry.validated = true;
+      value = parsed.data;
     }
     space.entries.delete(key);
-    space.entries.set(key, entry);
-    return entry.value;
+    space.entries.set(key, value);
+    return value;
   }
 
   private _set(space: Namespace, key: string, value: unknown): void {
     if (!space.entries.delete(key)) this._size++;
-    space.entries.set(key, { value, validated: true });
+    // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
+    space.entries.set(flatString(key), value);
     this._dirty = true;
     this._evictOverflow(space);
   }
@@ -177,12 +180,12 @@ export class StateStore {
       else diag.warn(`agent-triage: state from ${String(this._persistence)} is unusable (${reason}); starting fresh`);
       return;
     }
-    const loaded = new Map<string, Map<string, Entry>>();
+    const loaded = new Map<string, Map<string, unknown>>();
     for (const [name, key, value] of parsed.data.entries) {
       if (this._namespaces.get(name)?.entries.has(key)) continue;
-      const entries = loaded.get(name) ?? new Map<string, Entry>();
+      const entries = loaded.get(name) ?? new Map<string, unknown>();
       loaded.set(name, entries);
-      entries.set(key, { value, validated: false });
+      entries.set(key, new Unvalidated(value));
     }
     for (const [name, entries] of loaded) {
       const space = this._space(name);
