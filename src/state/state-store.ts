@@ -24,7 +24,11 @@ export interface StateStoreHooks {
  * read). Values set in this process are held as they are: no wrapper per key.
  */
 class Unvalidated {
-  constructor(readonly value: unknown) {}
+  readonly value: unknown;
+
+  constructor(value: unknown) {
+    this.value = value;
+  }
 }
 
 interface Namespace {

@@ -1,28 +1,8 @@
 import type { RawFinding } from '../engine/finding.js';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
-import type { StepSummary } from './turn-view.js';
-
-/**
- * What a trace remembers about one span: its parent link and, once ended, a
- * compact step summary and its span-level findings. Never the span itself.
- */
-export interface SpanNode {
-  readonly spanId: string;
-  parentId: string | undefined;
-  isTurnRoot: boolean;
-  isLocalRoot: boolean;
-  ended: boolean;
-  /** True for LLM steps, tool calls and turn roots. */
-  isAgentSpan: boolean;
-  agentName: string | undefined;
-  agentVersion: string | undefined;
-  conversationId: string | undefined;
-  step: StepSummary | undefined;
-  findings: readonly RawFinding[] | undefined;
-  /** Set once the node's turn is decided: the root span id of that turn. */
-  decidedBy: string | undefined;
-}
+import { IdTable } from './id-table.js';
+import type { StringPool } from './step-codec.js';
 
 /** A turn root that has ended and waits for its decision (late children, decision wait). */
 export interface HeldRoot {
@@ -33,19 +13,101 @@ export interface HeldRoot {
   readonly deadlineMs: number;
 }
 
+/** Who a span is: one object per distinct agent (shared across turns) unless it carries a conversation id. */
+export class AgentInfo {
+  readonly name: string | undefined;
+  readonly version: string | undefined;
+  readonly conversationId: string | undefined;
+
+  constructor(name: string | undefined, version: string | undefined, conversationId: string | undefined) {
+    this.name = name;
+    this.version = version;
+    this.conversationId = conversationId;
+  }
+}
+
+/** What a trace shares with every other one of its assembler: pooled names and agents. */
+export class SharedStrings {
+  private readonly _agents = new Map<string, AgentInfo>();
+  readonly strings: StringPool;
+  private readonly _maxAgents: number;
+
+  constructor(strings: StringPool, maxAgents = 1024) {
+    this.strings = strings;
+    this._maxAgents = maxAgents;
+  }
+
+  agent(name: string | undefined, version: string | undefined, conversationId: string | undefined): AgentInfo | undefined {
+    if (name === undefined && version === undefined && conversationId === undefined) return undefined;
+    if (conversationId !== undefined) return new AgentInfo(name, version, conversationId);
+    const key = `${name ?? ''}\u0000${version === undefined ? '\u0001' : version}`;
+    let info = this._agents.get(key);
+    if (info === undefined) {
+      info = new AgentInfo(name, version, undefined);
+      if (this._agents.size < this._maxAgents) this._agents.set(key, info);
+    }
+    return info;
+  }
+}
+
+/** A node's payload when it has more than one of: agent, packed step, findings. */
+class NodeExtra {
+  readonly agent: AgentInfo | undefined;
+  readonly step: string | undefined;
+  readonly findings: readonly RawFinding[] | undefined;
+
+  constructor(agent: AgentInfo | undefined, step: string | undefined, findings: readonly RawFinding[] | undefined) {
+    this.agent = agent;
+    this.step = step;
+    this.findings = findings;
+  }
+}
+
+type Payload = AgentInfo | string | NodeExtra | undefined;
+
+const TURN_ROOT = 1;
+const LOCAL_ROOT = 2;
+const ENDED = 4;
+const AGENT_SPAN = 8;
+/** `meta` = flags + FLAGS * (index of the deciding root + 1). */
+const FLAGS = 16;
+/** Cells per span: meta, parent (index, id not seen yet, or undefined), payload. */
+const STRIDE = 3;
 const NO_HELD: ReadonlyMap<string, HeldRoot> = new Map();
 
+/** Whose turn a span is part of (see {@link TraceState.ownerOf}); `at` is a span index. */
+export interface Owner {
+  readonly kind: 'turn' | 'decided' | 'top';
+  readonly at: number;
+}
+
+/**
+ * What a trace remembers about its spans while turns are open, numbered in
+ * the order they were seen: the span id (packed), parent link, flags, the
+ * deciding root once decided, and for LLM steps and tool calls a packed step
+ * (see `step-codec.ts`). Never the span itself, and no object per span.
+ */
 export class TraceState {
-  readonly nodes = new Map<string, SpanNode>();
+  private readonly _ids = new IdTable();
+  private _cells: unknown[] = [];
   /** Made when a root is first held: most traces never hold one while open (memory per open turn). */
   private _held: Map<string, HeldRoot> | undefined;
+  /** Spans not ended yet, and agent spans not decided yet: {@link isSettled} without a walk. */
+  private _open = 0;
+  private _undecidedAgents = 0;
   truncated = false;
   lastActivityMs: number;
   readonly traceId: string;
+  readonly shared: SharedStrings;
 
-  constructor(traceId: string, nowMs: number) {
+  constructor(traceId: string, nowMs: number, shared: SharedStrings) {
     this.traceId = traceId;
     this.lastActivityMs = nowMs;
+    this.shared = shared;
+  }
+
+  get size(): number {
+    return this._ids.size;
   }
 
   get held(): ReadonlyMap<string, HeldRoot> {
@@ -60,56 +122,195 @@ export class TraceState {
     this._held?.delete(spanId);
   }
 
-  /**
-   * The turn a node belongs to: the outermost turn root among its ancestors in
-   * the local trace (an agent span nested in another is part of the outer
-   * turn), a decided turn (the node is late), or the top-most ancestor known
-   * here. The climb stops at a local root once a turn root is found: spans of
-   * another process never join this one's turn. Bounded by the node count, so
-   * a parent cycle in bad input cannot loop.
-   */
-  ownerOf(node: SpanNode): { kind: 'turn' | 'decided' | 'top'; id: string } {
-    let current = node;
-    let turn: string | undefined;
-    for (let hops = 0; hops <= this.nodes.size; hops++) {
-      if (turn !== undefined && current.isLocalRoot) break;
-      const parentId = current.parentId;
-      const parent = parentId === undefined ? undefined : this.nodes.get(parentId);
-      if (!parent) break;
-      if (parent.decidedBy !== undefined) return turn === undefined ? { kind: 'decided', id: parent.decidedBy } : { kind: 'turn', id: turn };
-      if (parent.isTurnRoot) turn = parent.spanId;
-      current = parent;
-    }
-    return turn === undefined ? { kind: 'top', id: current.spanId } : { kind: 'turn', id: turn };
+  indexOf(spanId: string): number {
+    return this._ids.indexOf(spanId);
   }
 
-  /** The agent name of the nearest turn root at or above `node` (the inner agent of a nested turn). */
-  nearestAgentName(node: SpanNode): string | undefined {
-    let current: SpanNode | undefined = node;
-    for (let hops = 0; current && hops <= this.nodes.size; hops++) {
-      if (current.isTurnRoot) return current.agentName;
-      current = current.parentId === undefined ? undefined : this.nodes.get(current.parentId);
+  /** A new span, not ended, or a span seen again at start (bad input) reset to one. */
+  add(spanId: string, parentId: string | undefined): number {
+    let at = this._ids.indexOf(spanId);
+    if (at < 0) {
+      at = this._ids.add(spanId);
+    } else {
+      const meta = this._meta(at);
+      if ((meta % FLAGS & ENDED) === 0) this._open--;
+      if ((meta % FLAGS & AGENT_SPAN) !== 0 && meta < FLAGS) this._undecidedAgents--;
+    }
+    this._cells[at * STRIDE] = parentId === undefined ? LOCAL_ROOT : 0;
+    this._cells[at * STRIDE + 1] = this._link(parentId);
+    this._cells[at * STRIDE + 2] = undefined;
+    this._open++;
+    return at;
+  }
+
+  spanIdAt(at: number): string {
+    return this._ids.at(at);
+  }
+
+  /** The parent's index, or -1 (no parent, or not seen in this trace). */
+  parentOf(at: number): number {
+    const parent = this._cells[at * STRIDE + 1];
+    if (typeof parent === 'number' || parent === undefined) return parent ?? -1;
+    const found = this._ids.indexOf(parent as string);
+    if (found >= 0) this._cells[at * STRIDE + 1] = found; // seen now: remember the link, drop the id
+    return found;
+  }
+
+  parentIdOf(at: number): string | undefined {
+    const parent = this._cells[at * STRIDE + 1];
+    return typeof parent === 'number' ? this._ids.at(parent) : (parent as string | undefined);
+  }
+
+  setParent(at: number, parentId: string | undefined): void {
+    const parent = this._cells[at * STRIDE + 1];
+    const same = typeof parent === 'number' ? parentId !== undefined && this._ids.is(parent, parentId) : parent === parentId;
+    if (!same) this._cells[at * STRIDE + 1] = this._link(parentId);
+  }
+
+  /** A parent link: the parent's index when it is known here, else its id (resolved by {@link parentOf} once seen). */
+  private _link(parentId: string | undefined): number | string | undefined {
+    if (parentId === undefined) return undefined;
+    const found = this._ids.indexOf(parentId);
+    return found >= 0 ? found : parentId;
+  }
+
+  isTurnRoot(at: number): boolean {
+    return (this._meta(at) % FLAGS & TURN_ROOT) !== 0;
+  }
+
+  isLocalRoot(at: number): boolean {
+    return (this._meta(at) % FLAGS & LOCAL_ROOT) !== 0;
+  }
+
+  isEnded(at: number): boolean {
+    return (this._meta(at) % FLAGS & ENDED) !== 0;
+  }
+
+  /** True for LLM steps, tool calls and turn roots. */
+  isAgentSpan(at: number): boolean {
+    return (this._meta(at) % FLAGS & AGENT_SPAN) !== 0;
+  }
+
+  /** The index of the root whose turn decided this span, or -1. */
+  decidedBy(at: number): number {
+    return Math.floor(this._meta(at) / FLAGS) - 1;
+  }
+
+  markTurnRoot(at: number): void {
+    this._setFlag(at, TURN_ROOT);
+    this.markAgentSpan(at);
+  }
+
+  markAgentSpan(at: number): void {
+    const meta = this._meta(at);
+    if (meta % FLAGS & AGENT_SPAN) return;
+    this._cells[at * STRIDE] = meta + AGENT_SPAN;
+    if (meta < FLAGS) this._undecidedAgents++;
+  }
+
+  setLocalRoot(at: number, isLocalRoot: boolean): void {
+    const meta = this._meta(at);
+    if (((meta % FLAGS & LOCAL_ROOT) !== 0) !== isLocalRoot) this._cells[at * STRIDE] = meta + (isLocalRoot ? LOCAL_ROOT : -LOCAL_ROOT);
+  }
+
+  markEnded(at: number): void {
+    if (this._setFlag(at, ENDED)) this._open--;
+  }
+
+  markDecided(at: number, root: number): void {
+    const meta = this._meta(at);
+    if (meta >= FLAGS) return;
+    this._cells[at * STRIDE] = meta + FLAGS * (root + 1);
+    if (meta & AGENT_SPAN) this._undecidedAgents--;
+  }
+
+  agent(at: number): AgentInfo | undefined {
+    const payload = this._payload(at);
+    return payload instanceof AgentInfo ? payload : payload instanceof NodeExtra ? payload.agent : undefined;
+  }
+
+  agentName(at: number): string | undefined {
+    return this.agent(at)?.name;
+  }
+
+  /** Fills in the agent fields the span does not have yet. */
+  mergeAgent(at: number, name: string | undefined, version: string | undefined, conversationId: string | undefined): void {
+    const current = this.agent(at);
+    const nextName = current?.name ?? name;
+    const nextVersion = current?.version ?? version;
+    const nextConversation = current?.conversationId ?? conversationId;
+    if (nextName === current?.name && nextVersion === current?.version && nextConversation === current?.conversationId) return;
+    this._setPayload(at, this.shared.agent(nextName, nextVersion, nextConversation), this.step(at), this.findings(at));
+  }
+
+  step(at: number): string | undefined {
+    const payload = this._payload(at);
+    return typeof payload === 'string' ? payload : payload instanceof NodeExtra ? payload.step : undefined;
+  }
+
+  setStep(at: number, step: string | undefined): void {
+    this._setPayload(at, this.agent(at), step, this.findings(at));
+  }
+
+  findings(at: number): readonly RawFinding[] | undefined {
+    const payload = this._payload(at);
+    return payload instanceof NodeExtra ? payload.findings : undefined;
+  }
+
+  setFindings(at: number, findings: readonly RawFinding[] | undefined): void {
+    this._setPayload(at, this.agent(at), this.step(at), findings);
+  }
+
+  /**
+   * The turn a span belongs to: the outermost turn root among its ancestors in
+   * the local trace (an agent span nested in another is part of the outer
+   * turn), a decided turn (the span is late), or the top-most ancestor known
+   * here. The climb stops at a local root once a turn root is found: spans of
+   * another process never join this one's turn. Bounded by the span count, so
+   * a parent cycle in bad input cannot loop.
+   */
+  ownerOf(at: number): Owner {
+    let current = at;
+    let turn = -1;
+    for (let hops = 0; hops <= this.size; hops++) {
+      if (turn >= 0 && this.isLocalRoot(current)) break;
+      const parent = this.parentOf(current);
+      if (parent < 0) break;
+      const decided = this.decidedBy(parent);
+      if (decided >= 0) return turn < 0 ? { kind: 'decided', at: decided } : { kind: 'turn', at: turn };
+      if (this.isTurnRoot(parent)) turn = parent;
+      current = parent;
+    }
+    return turn < 0 ? { kind: 'top', at: current } : { kind: 'turn', at: turn };
+  }
+
+  /** The agent name of the nearest turn root at or above `at` (the inner agent of a nested turn). */
+  nearestAgentName(at: number): string | undefined {
+    let current = at;
+    for (let hops = 0; current >= 0 && hops <= this.size; hops++) {
+      if (this.isTurnRoot(current)) return this.agentName(current);
+      current = this.parentOf(current);
     }
     return undefined;
   }
 
-  /** Undecided nodes whose turn is `root` (the root itself included). */
-  membersOf(root: SpanNode): SpanNode[] {
-    const members: SpanNode[] = [];
-    for (const node of this.nodes.values()) {
-      if (node.decidedBy !== undefined) continue;
-      if (node === root) {
-        members.push(node);
+  /** Undecided spans whose turn is `root` (the root itself included), in the order they were seen. */
+  membersOf(root: number): number[] {
+    const members: number[] = [];
+    for (let at = 0; at < this.size; at++) {
+      if (this.decidedBy(at) >= 0) continue;
+      if (at === root) {
+        members.push(at);
         continue;
       }
-      const owner = this.ownerOf(node);
-      if (owner.kind !== 'decided' && owner.id === root.spanId) members.push(node);
+      const owner = this.ownerOf(at);
+      if (owner.kind !== 'decided' && owner.at === root) members.push(at);
     }
     return members;
   }
 
-  hasOpenMembers(root: SpanNode): boolean {
-    return this.membersOf(root).some(node => !node.ended);
+  hasOpenMembers(root: number): boolean {
+    return this.membersOf(root).some(at => !this.isEnded(at));
   }
 
   /**
@@ -118,28 +319,28 @@ export class TraceState {
    * undecided agent span.
    */
   isSettled(): boolean {
-    if (this.held.size > 0) return false;
-    for (const node of this.nodes.values()) {
-      if (!node.ended) return false;
-      if (node.decidedBy === undefined && node.isAgentSpan) return false;
-    }
+    return this.held.size === 0 && this._open === 0 && this._undecidedAgents === 0;
+  }
+
+  private _meta(at: number): number {
+    return this._cells[at * STRIDE] as number;
+  }
+
+  /** Sets a flag; false when it was set already. */
+  private _setFlag(at: number, flag: number): boolean {
+    const meta = this._meta(at);
+    if (meta % FLAGS & flag) return false;
+    this._cells[at * STRIDE] = meta + flag;
     return true;
   }
-}
 
-export function newNode(spanId: string, parentId: string | undefined): SpanNode {
-  return {
-    spanId,
-    parentId,
-    isTurnRoot: false,
-    isLocalRoot: parentId === undefined,
-    ended: false,
-    isAgentSpan: false,
-    agentName: undefined,
-    agentVersion: undefined,
-    conversationId: undefined,
-    step: undefined,
-    findings: undefined,
-    decidedBy: undefined,
-  };
+  private _payload(at: number): Payload {
+    return this._cells[at * STRIDE + 2] as Payload;
+  }
+
+  private _setPayload(at: number, agent: AgentInfo | undefined, step: string | undefined, findings: readonly RawFinding[] | undefined): void {
+    const payload: Payload =
+      findings !== undefined || (agent !== undefined && step !== undefined) ? new NodeExtra(agent, step, findings) : (agent ?? step);
+    this._cells[at * STRIDE + 2] = payload;
+  }
 }

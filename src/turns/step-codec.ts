@@ -1,0 +1,261 @@
+import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
+import type { PlannedToolCall, SpanOutcome, SpanView } from '../normalize/span-view.js';
+import { flatString } from '../state/flat-string.js';
+import type { StepError, StepMessage, StepSummary } from './turn-view.js';
+
+/**
+ * Strings that repeat across turns (span, tool, model and agent names), kept
+ * once per assembler and referred to by number. Bounded: past `max` entries,
+ * or for long strings, a string is written out where it is used.
+ */
+export class StringPool {
+  private readonly _ids = new Map<string, number>();
+  private readonly _strings: string[] = [];
+  private readonly _max: number;
+
+  constructor(max = 4096) {
+    this._max = max;
+  }
+
+  /** The number of `text` in the pool (added if there is room), or -1. */
+  idOf(text: string): number {
+    const id = this._ids.get(text);
+    if (id !== undefined) return id;
+    if (this._strings.length >= this._max || text.length > MAX_POOLED_CHARS) return -1;
+    const flat = flatString(text);
+    this._ids.set(flat, this._strings.length);
+    this._strings.push(flat);
+    return this._strings.length - 1;
+  }
+
+  at(id: number): string {
+    const text = this._strings[id];
+    if (text === undefined) throw new RangeError(`string pool: no entry ${id}`);
+    return text;
+  }
+}
+
+const MAX_POOLED_CHARS = 128;
+
+/*
+ * A step is held, while its turn is open, as one flat string: a role letter,
+ * then each field of {@link StepSummary} in a fixed order. Every field is
+ * exact on the way back:
+ *   absent        `~`
+ *   pooled string `#<id>;`
+ *   string        `<length>:<characters>` (any characters)
+ *   safe integer  `<decimal>;`
+ *   other number  `=` then its 8 IEEE-754 bytes, one character each
+ *   boolean       `0` or `1`
+ * Lists are a count (an integer) followed by their items. About a fifth of
+ * the objects, pointers and number boxes of a summary object.
+ */
+
+const scratch = new Float64Array(1);
+const bytes = new Uint8Array(scratch.buffer);
+
+class Writer {
+  out = '';
+  private readonly _pool: StringPool;
+
+  constructor(pool: StringPool) {
+    this._pool = pool;
+  }
+
+  str(text: string | undefined): void {
+    this.out += text === undefined ? '~' : `${text.length}:${text}`;
+  }
+
+  pooled(text: string | undefined): void {
+    if (text === undefined) {
+      this.out += '~';
+      return;
+    }
+    const id = this._pool.idOf(text);
+    this.out += id >= 0 ? `#${id};` : `${text.length}:${text}`;
+  }
+
+  num(value: number | undefined): void {
+    if (value === undefined) this.out += '~';
+    else if (Number.isSafeInteger(value) && !Object.is(value, -0)) this.out += `${value};`;
+    else {
+      scratch[0] = value;
+      this.out += `=${String.fromCharCode(...bytes)}`;
+    }
+  }
+
+  bool(value: boolean): void {
+    this.out += value ? '1' : '0';
+  }
+}
+
+class Reader {
+  private _at = 0;
+  private readonly _text: string;
+  private readonly _pool: StringPool;
+
+  constructor(text: string, pool: StringPool) {
+    this._text = text;
+    this._pool = pool;
+  }
+
+  char(): string {
+    return this._text.charAt(this._at++);
+  }
+
+  str(): string | undefined {
+    const first = this._text.charCodeAt(this._at);
+    if (first === 0x7e /* ~ */) {
+      this._at++;
+      return undefined;
+    }
+    if (first === 0x23 /* # */) {
+      const end = this._text.indexOf(';', this._at);
+      const id = Number(this._text.slice(this._at + 1, end));
+      this._at = end + 1;
+      return this._pool.at(id);
+    }
+    const colon = this._text.indexOf(':', this._at);
+    const length = Number(this._text.slice(this._at, colon));
+    this._at = colon + 1 + length;
+    return this._text.slice(colon + 1, this._at);
+  }
+
+  num(): number | undefined {
+    const first = this._text.charCodeAt(this._at);
+    if (first === 0x7e /* ~ */) {
+      this._at++;
+      return undefined;
+    }
+    if (first === 0x3d /* = */) {
+      for (let i = 0; i < 8; i++) bytes[i] = this._text.charCodeAt(this._at + 1 + i);
+      this._at += 9;
+      return scratch[0];
+    }
+    const end = this._text.indexOf(';', this._at);
+    const value = Number(this._text.slice(this._at, end));
+    this._at = end + 1;
+    return value;
+  }
+
+  bool(): boolean {
+    return this.char() === '1';
+  }
+
+  done(): boolean {
+    return this._at === this._text.length;
+  }
+}
+
+/** The step an LLM step or tool call leaves in its open turn: {@link StepSummary} packed into one flat string. */
+export function encodeStep(view: SpanView, role: StepSummary['role'], messages: readonly StepMessage[] | undefined, pool: StringPool): string {
+  const w = new Writer(pool);
+  const failed = isFailed(view);
+  w.out = role === 'llm_step' ? 'l' : 't';
+  w.pooled(view.name);
+  w.num(view.startMs);
+  w.num(view.endMs);
+  w.bool(failed);
+  w.pooled(view.toolName);
+  w.str(view.toolCallId);
+  w.str(view.argsHash);
+  w.str(view.resultHash);
+  w.num(view.outputTokens);
+  w.num(view.plannedToolCalls.length);
+  for (const call of view.plannedToolCalls) {
+    w.str(call.id);
+    w.pooled(call.name);
+    w.str(call.argsHash);
+  }
+  w.pooled(view.model);
+  w.num(view.temperature);
+  w.num(view.maxTokens);
+  w.pooled(view.region);
+  if (failed || isProviderFailureStatus(view.httpStatusCode)) {
+    w.bool(true);
+    w.pooled(view.status);
+    w.str(view.statusMessage);
+    w.pooled(view.errorType);
+    w.num(view.httpStatusCode);
+    w.pooled(view.exceptionType);
+    w.str(view.exceptionMessage);
+  } else {
+    w.bool(false);
+  }
+  if (messages === undefined) w.num(undefined);
+  else {
+    w.num(messages.length);
+    for (const message of messages) {
+      w.pooled(message.role);
+      w.str(message.content);
+    }
+  }
+  return flatString(w.out);
+}
+
+const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);
+
+/** The summary {@link encodeStep} packed, field for field. */
+export function decodeStep(packed: string, spanId: string, parentSpanId: string | undefined, pool: StringPool): StepSummary {
+  const r = new Reader(packed, pool);
+  const role: StepSummary['role'] = r.char() === 'l' ? 'llm_step' : 'tool_call';
+  const name = r.str() ?? '';
+  const startMs = r.num() ?? 0;
+  const endMs = r.num() ?? 0;
+  const failed = r.bool();
+  const toolName = r.str();
+  const toolCallId = r.str();
+  const argsHash = r.str();
+  const resultHash = r.str();
+  const outputTokens = r.num();
+  const plannedCount = r.num() ?? 0;
+  let plannedToolCalls = NO_PLANNED_CALLS;
+  if (plannedCount > 0) {
+    const calls: PlannedToolCall[] = [];
+    for (let i = 0; i < plannedCount; i++) calls.push({ id: r.str(), name: r.str() ?? '', argsHash: r.str() });
+    plannedToolCalls = calls;
+  }
+  const model = r.str();
+  const temperature = r.num();
+  const maxTokens = r.num();
+  const region = r.str();
+  let error: StepError | undefined;
+  if (r.bool()) {
+    error = {
+      status: (r.str() ?? 'unset') as SpanOutcome,
+      statusMessage: r.str(),
+      errorType: r.str(),
+      httpStatusCode: r.num(),
+      exceptionType: r.str(),
+      exceptionMessage: r.str(),
+    };
+  }
+  const messageCount = r.num();
+  let messages: StepMessage[] | undefined;
+  if (messageCount !== undefined) {
+    messages = [];
+    for (let i = 0; i < messageCount; i++) messages.push({ role: r.str() ?? '', content: r.str() ?? '' });
+  }
+  if (!r.done()) throw new Error('turn assembler: a packed step has trailing characters');
+  return {
+    spanId,
+    parentSpanId,
+    role,
+    name,
+    startMs,
+    endMs,
+    failed,
+    toolName,
+    toolCallId,
+    argsHash,
+    resultHash,
+    outputTokens,
+    plannedToolCalls,
+    model,
+    temperature,
+    maxTokens,
+    region,
+    error,
+    messages,
+  };
+}
