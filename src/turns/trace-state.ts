@@ -50,29 +50,16 @@ export class SharedStrings {
   }
 }
 
-/** A node's payload when it has more than one of: agent, packed step, findings. */
-class NodeExtra {
-  readonly agent: AgentInfo | undefined;
-  readonly step: string | undefined;
-  readonly findings: readonly RawFinding[] | undefined;
-
-  constructor(agent: AgentInfo | undefined, step: string | undefined, findings: readonly RawFinding[] | undefined) {
-    this.agent = agent;
-    this.step = step;
-    this.findings = findings;
-  }
-}
-
-type Payload = AgentInfo | string | NodeExtra | undefined;
-
 const TURN_ROOT = 1;
 const LOCAL_ROOT = 2;
 const ENDED = 4;
 const AGENT_SPAN = 8;
 /** `meta` = flags + FLAGS * (index of the deciding root + 1). */
 const FLAGS = 16;
-/** Cells per span: meta, parent (index, id not seen yet, or undefined), payload. */
-const STRIDE = 3;
+/** Cells per span: meta, parent (index, id not seen yet, or undefined), agent, packed step. */
+const STRIDE = 4;
+/** Spans a trace has room for at first; it grows by half when full (no more: memory per open turn). */
+const FIRST_CAPACITY = 6;
 const NO_HELD: ReadonlyMap<string, HeldRoot> = new Map();
 
 /** Whose turn a span is part of (see {@link TraceState.ownerOf}); `at` is a span index. */
@@ -89,7 +76,9 @@ export interface Owner {
  */
 export class TraceState {
   private readonly _ids = new IdTable();
-  private _cells: unknown[] = [];
+  private _cells: unknown[] = new Array<unknown>(FIRST_CAPACITY * STRIDE);
+  /** Span-level findings by span index, for the few spans that have some. */
+  private _findings: Map<number, readonly RawFinding[]> | undefined;
   /** Made when a root is first held: most traces never hold one while open (memory per open turn). */
   private _held: Map<string, HeldRoot> | undefined;
   /** Spans not ended yet, and agent spans not decided yet: {@link isSettled} without a walk. */
@@ -131,6 +120,7 @@ export class TraceState {
     let at = this._ids.indexOf(spanId);
     if (at < 0) {
       at = this._ids.add(spanId);
+      if ((at + 1) * STRIDE > this._cells.length) this._grow();
     } else {
       const meta = this._meta(at);
       if ((meta % FLAGS & ENDED) === 0) this._open--;
@@ -139,6 +129,8 @@ export class TraceState {
     this._cells[at * STRIDE] = parentId === undefined ? LOCAL_ROOT : 0;
     this._cells[at * STRIDE + 1] = this._link(parentId);
     this._cells[at * STRIDE + 2] = undefined;
+    this._cells[at * STRIDE + 3] = undefined;
+    this._findings?.delete(at);
     this._open++;
     return at;
   }
@@ -225,8 +217,7 @@ export class TraceState {
   }
 
   agent(at: number): AgentInfo | undefined {
-    const payload = this._payload(at);
-    return payload instanceof AgentInfo ? payload : payload instanceof NodeExtra ? payload.agent : undefined;
+    return this._cells[at * STRIDE + 2] as AgentInfo | undefined;
   }
 
   agentName(at: number): string | undefined {
@@ -240,25 +231,24 @@ export class TraceState {
     const nextVersion = current?.version ?? version;
     const nextConversation = current?.conversationId ?? conversationId;
     if (nextName === current?.name && nextVersion === current?.version && nextConversation === current?.conversationId) return;
-    this._setPayload(at, this.shared.agent(nextName, nextVersion, nextConversation), this.step(at), this.findings(at));
+    this._cells[at * STRIDE + 2] = this.shared.agent(nextName, nextVersion, nextConversation);
   }
 
   step(at: number): string | undefined {
-    const payload = this._payload(at);
-    return typeof payload === 'string' ? payload : payload instanceof NodeExtra ? payload.step : undefined;
+    return this._cells[at * STRIDE + 3] as string | undefined;
   }
 
   setStep(at: number, step: string | undefined): void {
-    this._setPayload(at, this.agent(at), step, this.findings(at));
+    this._cells[at * STRIDE + 3] = step;
   }
 
   findings(at: number): readonly RawFinding[] | undefined {
-    const payload = this._payload(at);
-    return payload instanceof NodeExtra ? payload.findings : undefined;
+    return this._findings?.get(at);
   }
 
   setFindings(at: number, findings: readonly RawFinding[] | undefined): void {
-    this._setPayload(at, this.agent(at), this.step(at), findings);
+    if (findings !== undefined) (this._findings ??= new Map()).set(at, findings);
+    else this._findings?.delete(at);
   }
 
   /**
@@ -334,13 +324,10 @@ export class TraceState {
     return true;
   }
 
-  private _payload(at: number): Payload {
-    return this._cells[at * STRIDE + 2] as Payload;
-  }
-
-  private _setPayload(at: number, agent: AgentInfo | undefined, step: string | undefined, findings: readonly RawFinding[] | undefined): void {
-    const payload: Payload =
-      findings !== undefined || (agent !== undefined && step !== undefined) ? new NodeExtra(agent, step, findings) : (agent ?? step);
-    this._cells[at * STRIDE + 2] = payload;
+  /** Room for half as many spans again, allocated exactly (a growing array would reserve more). */
+  private _grow(): void {
+    const cells = new Array<unknown>(Math.ceil((this._cells.length / STRIDE) * 1.5) * STRIDE);
+    for (let i = 0; i < this._cells.length; i++) cells[i] = this._cells[i];
+    this._cells = cells;
   }
 }
