@@ -44,11 +44,12 @@ const MAX_POOLED_CHARS = 128;
  *   absent        `~`
  *   pooled string `#<id>;`
  *   string        `<length>:<characters>` (any characters)
- *   safe integer  `<decimal>;`
+ *   small integer `<decimal>;` (under 10,000,000 either way)
  *   other number  `=` then its 8 IEEE-754 bytes, one character each
+ *   an end time   `+` then the step's duration, when start + duration is exactly the end
  *   boolean       `0` or `1`
- * Lists are a count (an integer) followed by their items. About a fifth of
- * the objects, pointers and number boxes of a summary object.
+ * Lists are a count (an integer) followed by their items. A record knows
+ * where it ends, so a trace keeps its steps one after another in one string.
  */
 
 const scratch = new Float64Array(1);
@@ -77,7 +78,7 @@ class Writer {
 
   num(value: number | undefined): void {
     if (value === undefined) this.out += '~';
-    else if (Number.isSafeInteger(value) && !Object.is(value, -0)) this.out += `${value};`;
+    else if (Number.isInteger(value) && Math.abs(value) < 10_000_000 && !Object.is(value, -0)) this.out += `${value};`;
     else {
       scratch[0] = value;
       this.out += `=${String.fromCharCode(...bytes)}`;
@@ -87,16 +88,32 @@ class Writer {
   bool(value: boolean): void {
     this.out += value ? '1' : '0';
   }
+
+  /** `value` as an offset from `base` when that gives it back exactly (end times: a short duration, not a timestamp). */
+  after(base: number, value: number): void {
+    const offset = value - base;
+    if (Object.is(base + offset, value) && Number.isInteger(offset) && Math.abs(offset) < 10_000_000) {
+      this.out += '+';
+      this.num(offset);
+    } else {
+      this.num(value);
+    }
+  }
 }
 
 class Reader {
-  private _at = 0;
+  private _at: number;
   private readonly _text: string;
   private readonly _pool: StringPool;
 
-  constructor(text: string, pool: StringPool) {
+  constructor(text: string, from: number, pool: StringPool) {
     this._text = text;
+    this._at = from;
     this._pool = pool;
+  }
+
+  get at(): number {
+    return this._at;
   }
 
   char(): string {
@@ -142,8 +159,11 @@ class Reader {
     return this.char() === '1';
   }
 
-  done(): boolean {
-    return this._at === this._text.length;
+  after(base: number): number | undefined {
+    if (this._text.charCodeAt(this._at) !== 0x2b /* + */) return this.num();
+    this._at++;
+    const offset = this.num();
+    return offset === undefined ? undefined : base + offset;
   }
 }
 
@@ -154,7 +174,7 @@ export function encodeStep(view: SpanView, role: StepSummary['role'], messages: 
   w.out = role === 'llm_step' ? 'l' : 't';
   w.pooled(view.name);
   w.num(view.startMs);
-  w.num(view.endMs);
+  w.after(view.startMs, view.endMs);
   w.bool(failed);
   w.pooled(view.toolName);
   w.str(view.toolCallId);
@@ -195,13 +215,19 @@ export function encodeStep(view: SpanView, role: StepSummary['role'], messages: 
 
 const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);
 
-/** The summary {@link encodeStep} packed, field for field. */
-export function decodeStep(packed: string, spanId: string, parentSpanId: string | undefined, pool: StringPool): StepSummary {
-  const r = new Reader(packed, pool);
+/** The summary {@link encodeStep} packed at `from` in `text`, field for field, and where its record ends. */
+export function decodeStep(
+  text: string,
+  from: number,
+  spanId: string,
+  parentSpanId: string | undefined,
+  pool: StringPool,
+): { step: StepSummary; end: number } {
+  const r = new Reader(text, from, pool);
   const role: StepSummary['role'] = r.char() === 'l' ? 'llm_step' : 'tool_call';
   const name = r.str() ?? '';
   const startMs = r.num() ?? 0;
-  const endMs = r.num() ?? 0;
+  const endMs = r.after(startMs) ?? 0;
   const failed = r.bool();
   const toolName = r.str();
   const toolCallId = r.str();
@@ -236,8 +262,8 @@ export function decodeStep(packed: string, spanId: string, parentSpanId: string 
     messages = [];
     for (let i = 0; i < messageCount; i++) messages.push({ role: r.str() ?? '', content: r.str() ?? '' });
   }
-  if (!r.done()) throw new Error('turn assembler: a packed step has trailing characters');
-  return {
+  if (r.at > text.length) throw new Error('turn assembler: a packed step runs past its text');
+  const step: StepSummary = {
     spanId,
     parentSpanId,
     role,
@@ -258,4 +284,5 @@ export function decodeStep(packed: string, spanId: string, parentSpanId: string 
     error,
     messages,
   };
+  return { step, end: r.at };
 }

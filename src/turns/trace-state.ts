@@ -3,6 +3,7 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
 import { IdTable } from './id-table.js';
 import type { StringPool } from './step-codec.js';
+import { flatString } from '../state/flat-string.js';
 
 /** A turn root that has ended and waits for its decision (late children, decision wait). */
 export interface HeldRoot {
@@ -56,10 +57,16 @@ const ENDED = 4;
 const AGENT_SPAN = 8;
 /** `meta` = flags + FLAGS * (index of the deciding root + 1). */
 const FLAGS = 16;
-/** Cells per span: meta, parent (index, id not seen yet, or undefined), agent, packed step. */
+/**
+ * Cells per span: meta, parent (index, id not seen yet, or undefined), agent,
+ * packed step (its offset in the trace's step text, or its own string once
+ * that text is long).
+ */
 const STRIDE = 4;
 /** Spans a trace has room for at first; it grows by half when full (no more: memory per open turn). */
 const FIRST_CAPACITY = 6;
+/** Past this length a trace's step text takes no more steps: appending copies it. */
+const MAX_SHARED_TEXT = 4096;
 const NO_HELD: ReadonlyMap<string, HeldRoot> = new Map();
 
 /** Whose turn a span is part of (see {@link TraceState.ownerOf}); `at` is a span index. */
@@ -77,6 +84,8 @@ export interface Owner {
 export class TraceState {
   private readonly _ids = new IdTable();
   private _cells: unknown[] = new Array<unknown>(FIRST_CAPACITY * STRIDE);
+  /** The packed steps of undecided spans, one after another (one string header per trace, not per step). */
+  private _text = '';
   /** Span-level findings by span index, for the few spans that have some. */
   private _findings: Map<number, readonly RawFinding[]> | undefined;
   /** Made when a root is first held: most traces never hold one while open (memory per open turn). */
@@ -234,12 +243,40 @@ export class TraceState {
     this._cells[at * STRIDE + 2] = this.shared.agent(nextName, nextVersion, nextConversation);
   }
 
-  step(at: number): string | undefined {
-    return this._cells[at * STRIDE + 3] as string | undefined;
+  /** The text holding the span's packed step and where in it the step starts. */
+  step(at: number): { text: string; from: number } | undefined {
+    const step = this._cells[at * STRIDE + 3] as number | string | undefined;
+    if (step === undefined) return undefined;
+    return typeof step === 'number' ? { text: this._text, from: step } : { text: step, from: 0 };
   }
 
-  setStep(at: number, step: string | undefined): void {
-    this._cells[at * STRIDE + 3] = step;
+  setStep(at: number, packed: string): void {
+    if (this._text.length + packed.length <= MAX_SHARED_TEXT) {
+      this._cells[at * STRIDE + 3] = this._text.length;
+      this._text = flatString(this._text + packed);
+    } else {
+      this._cells[at * STRIDE + 3] = packed;
+    }
+  }
+
+  /**
+   * Forgets the steps of decided spans: the step text keeps only those of
+   * undecided ones (usually none: a trace is mostly one turn).
+   * `lengthAt` tells where a packed step ends.
+   */
+  dropDecidedSteps(lengthAt: (text: string, from: number) => number): void {
+    let text = '';
+    for (let at = 0; at < this.size; at++) {
+      const cell = at * STRIDE + 3;
+      const step = this._cells[cell];
+      if (step === undefined) continue;
+      if (this.decidedBy(at) >= 0) this._cells[cell] = undefined;
+      else if (typeof step === 'number') {
+        this._cells[cell] = text.length;
+        text += this._text.slice(step, step + lengthAt(this._text, step));
+      }
+    }
+    this._text = flatString(text);
   }
 
   findings(at: number): readonly RawFinding[] | undefined {

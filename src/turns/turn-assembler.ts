@@ -67,6 +67,7 @@ export class TurnAssembler {
   private readonly _hooks: AssemblerHooks;
   private readonly _now: () => number;
   private readonly _shared = new SharedStrings(new StringPool());
+  private readonly _stepLength = (text: string, from: number): number => decodeStep(text, from, '', undefined, this._shared.strings).end - from;
 
   constructor(limits: AssemblerLimits, hooks: AssemblerHooks, now: () => number = Date.now) {
     this._limits = limits;
@@ -260,7 +261,7 @@ export class TurnAssembler {
       steps = [];
       for (const at of members) {
         const packed = state.step(at);
-        if (packed !== undefined) steps.push(decodeStep(packed, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings));
+        if (packed !== undefined) steps.push(decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings).step);
       }
     } catch (error) {
       // Never lose a root we took over: forward it as it is.
@@ -296,9 +297,9 @@ export class TurnAssembler {
     for (const at of members) {
       if (state.isAgentSpan(at)) hasAgentContent = true;
       state.markDecided(at, root);
-      state.setStep(at, undefined);
       state.setFindings(at, undefined);
     }
+    state.dropDecidedSteps(this._stepLength);
     if (!hasAgentContent) {
       if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       return;
