@@ -9,7 +9,8 @@ const INDEXED_FROM = 48;
  * The span ids of one trace, numbered in the order they were added. While
  * every id has the usual 16 characters they are packed in one flat string
  * (16 bytes an id instead of a string object and a pointer); an id of another
- * length turns the table into a plain list. Large traces add a map.
+ * length turns the table into a plain list. Large traces add a map. A trace
+ * state is one (a base class, not a field: one object less per trace).
  */
 export class IdTable {
   private _packed = '';
@@ -21,7 +22,7 @@ export class IdTable {
     return this._size;
   }
 
-  add(id: string): number {
+  addId(id: string): number {
     const at = this._size++;
     if (this._list === undefined && id.length !== WIDTH) this._list = this._unpack();
     if (this._list) this._list.push(id);
@@ -31,13 +32,13 @@ export class IdTable {
     }
     else if (this._size > INDEXED_FROM) {
       this._index = new Map();
-      for (let i = this._size - 1; i >= 0; i--) this._index.set(this.at(i), i);
+      for (let i = this._size - 1; i >= 0; i--) this._index.set(this.idAt(i), i);
     }
     return at;
   }
 
   /** The number of `id`, or -1 (the first, should an id come twice). */
-  indexOf(id: string): number {
+  idIndex(id: string): number {
     if (this._index) return this._index.get(id) ?? -1;
     if (this._list) return this._list.indexOf(id);
     if (id.length !== WIDTH) return -1;
@@ -50,19 +51,19 @@ export class IdTable {
   }
 
   /** True when `id` is number `index`, without reading it out. */
-  is(index: number, id: string): boolean {
+  idIs(index: number, id: string): boolean {
     if (this._list) return this._list[index] === id;
     return id.length === WIDTH && this._packed.startsWith(id, index * WIDTH);
   }
 
-  at(index: number): string {
+  idAt(index: number): string {
     if (this._list) return this._list[index] ?? '';
     return this._packed.slice(index * WIDTH, (index + 1) * WIDTH);
   }
 
   private _unpack(): string[] {
     const list: string[] = [];
-    for (let i = 0; i < this._size - 1; i++) list.push(this.at(i));
+    for (let i = 0; i < this._size - 1; i++) list.push(this.idAt(i));
     this._packed = '';
     return list;
   }

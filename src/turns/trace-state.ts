@@ -81,8 +81,7 @@ export interface Owner {
  * deciding root once decided, and for LLM steps and tool calls a packed step
  * (see `step-codec.ts`). Never the span itself, and no object per span.
  */
-export class TraceState {
-  private readonly _ids = new IdTable();
+export class TraceState extends IdTable {
   private _cells: unknown[] = new Array<unknown>(FIRST_CAPACITY * STRIDE);
   /** The packed steps of undecided spans, one after another (one string header per trace, not per step). */
   private _text = '';
@@ -99,13 +98,10 @@ export class TraceState {
   readonly shared: SharedStrings;
 
   constructor(traceId: string, nowMs: number, shared: SharedStrings) {
+    super();
     this.traceId = traceId;
     this.lastActivityMs = nowMs;
     this.shared = shared;
-  }
-
-  get size(): number {
-    return this._ids.size;
   }
 
   get held(): ReadonlyMap<string, HeldRoot> {
@@ -121,14 +117,14 @@ export class TraceState {
   }
 
   indexOf(spanId: string): number {
-    return this._ids.indexOf(spanId);
+    return this.idIndex(spanId);
   }
 
   /** A new span, not ended, or a span seen again at start (bad input) reset to one. */
   add(spanId: string, parentId: string | undefined): number {
-    let at = this._ids.indexOf(spanId);
+    let at = this.idIndex(spanId);
     if (at < 0) {
-      at = this._ids.add(spanId);
+      at = this.addId(spanId);
       if ((at + 1) * STRIDE > this._cells.length) this._grow();
     } else {
       const meta = this._meta(at);
@@ -145,33 +141,33 @@ export class TraceState {
   }
 
   spanIdAt(at: number): string {
-    return this._ids.at(at);
+    return this.idAt(at);
   }
 
   /** The parent's index, or -1 (no parent, or not seen in this trace). */
   parentOf(at: number): number {
     const parent = this._cells[at * STRIDE + 1];
     if (typeof parent === 'number' || parent === undefined) return parent ?? -1;
-    const found = this._ids.indexOf(parent as string);
+    const found = this.idIndex(parent as string);
     if (found >= 0) this._cells[at * STRIDE + 1] = found; // seen now: remember the link, drop the id
     return found;
   }
 
   parentIdOf(at: number): string | undefined {
     const parent = this._cells[at * STRIDE + 1];
-    return typeof parent === 'number' ? this._ids.at(parent) : (parent as string | undefined);
+    return typeof parent === 'number' ? this.idAt(parent) : (parent as string | undefined);
   }
 
   setParent(at: number, parentId: string | undefined): void {
     const parent = this._cells[at * STRIDE + 1];
-    const same = typeof parent === 'number' ? parentId !== undefined && this._ids.is(parent, parentId) : parent === parentId;
+    const same = typeof parent === 'number' ? parentId !== undefined && this.idIs(parent, parentId) : parent === parentId;
     if (!same) this._cells[at * STRIDE + 1] = this._link(parentId);
   }
 
   /** A parent link: the parent's index when it is known here, else its id (resolved by {@link parentOf} once seen). */
   private _link(parentId: string | undefined): number | string | undefined {
     if (parentId === undefined) return undefined;
-    const found = this._ids.indexOf(parentId);
+    const found = this.idIndex(parentId);
     return found >= 0 ? found : parentId;
   }
 
