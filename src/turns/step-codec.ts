@@ -44,6 +44,8 @@ const MAX_POOLED_CHARS = 128;
  *   absent        `~`
  *   pooled string `#<id>;`
  *   string        `<length>:<characters>` (any characters)
+ *   repeated      `@<offset>,<length>;`: a string found in the trace's step
+ *                 text already (a tool call's id and arguments repeat its plan)
  *   small integer `<decimal>;` (under 10,000,000 either way)
  *   other number  `=` then its 8 IEEE-754 bytes, one character each
  *   an end time   `+` then the step's duration, when start + duration is exactly the end
@@ -55,16 +57,26 @@ const MAX_POOLED_CHARS = 128;
 const scratch = new Float64Array(1);
 const bytes = new Uint8Array(scratch.buffer);
 
+/** Strings shorter than this are written out: a reference would not be shorter. */
+const MIN_REFERENCED_CHARS = 8;
+
 class Writer {
   out = '';
   private readonly _pool: StringPool;
+  private readonly _context: string;
 
-  constructor(pool: StringPool) {
+  constructor(pool: StringPool, context: string) {
     this._pool = pool;
+    this._context = context;
   }
 
   str(text: string | undefined): void {
-    this.out += text === undefined ? '~' : `${text.length}:${text}`;
+    if (text === undefined) {
+      this.out += '~';
+      return;
+    }
+    const at = text.length >= MIN_REFERENCED_CHARS ? this._context.indexOf(text) : -1;
+    this.out += at >= 0 ? `@${at},${text.length};` : `${text.length}:${text}`;
   }
 
   pooled(text: string | undefined): void {
@@ -105,11 +117,13 @@ class Reader {
   private _at: number;
   private readonly _text: string;
   private readonly _pool: StringPool;
+  private readonly _context: string;
 
-  constructor(text: string, from: number, pool: StringPool) {
+  constructor(text: string, from: number, pool: StringPool, context: string) {
     this._text = text;
     this._at = from;
     this._pool = pool;
+    this._context = context;
   }
 
   get at(): number {
@@ -131,6 +145,15 @@ class Reader {
       const id = Number(this._text.slice(this._at + 1, end));
       this._at = end + 1;
       return this._pool.at(id);
+    }
+    if (first === 0x40 /* @ */) {
+      const comma = this._text.indexOf(',', this._at);
+      const end = this._text.indexOf(';', comma);
+      const offset = Number(this._text.slice(this._at + 1, comma));
+      const length = Number(this._text.slice(comma + 1, end));
+      this._at = end + 1;
+      if (offset + length > this._context.length) throw new RangeError('turn assembler: a packed step refers past its text');
+      return this._context.slice(offset, offset + length);
     }
     const colon = this._text.indexOf(':', this._at);
     const length = Number(this._text.slice(this._at, colon));
@@ -167,9 +190,19 @@ class Reader {
   }
 }
 
-/** The step an LLM step or tool call leaves in its open turn: {@link StepSummary} packed into one flat string. */
-export function encodeStep(view: SpanView, role: StepSummary['role'], messages: readonly StepMessage[] | undefined, pool: StringPool): string {
-  const w = new Writer(pool);
+/**
+ * The step an LLM step or tool call leaves in its open turn: {@link StepSummary}
+ * packed into one flat string. Strings found in `context` (the trace's step
+ * text, which must not change while the step is held) are referred to.
+ */
+export function encodeStep(
+  view: SpanView,
+  role: StepSummary['role'],
+  messages: readonly StepMessage[] | undefined,
+  pool: StringPool,
+  context = '',
+): string {
+  const w = new Writer(pool, context);
   const failed = isFailed(view);
   w.out = role === 'llm_step' ? 'l' : 't';
   w.pooled(view.name);
@@ -215,15 +248,16 @@ export function encodeStep(view: SpanView, role: StepSummary['role'], messages: 
 
 const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);
 
-/** The summary {@link encodeStep} packed at `from` in `text`, field for field, and where its record ends. */
+/** The summary {@link encodeStep} packed at `from` in `text` (with the `context` it was packed with), field for field, and where its record ends. */
 export function decodeStep(
   text: string,
   from: number,
   spanId: string,
   parentSpanId: string | undefined,
   pool: StringPool,
+  context = text,
 ): { step: StepSummary; end: number } {
-  const r = new Reader(text, from, pool);
+  const r = new Reader(text, from, pool, context);
   const role: StepSummary['role'] = r.char() === 'l' ? 'llm_step' : 'tool_call';
   const name = r.str() ?? '';
   const startMs = r.num() ?? 0;

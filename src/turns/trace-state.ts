@@ -65,7 +65,7 @@ const FLAGS = 16;
 const STRIDE = 4;
 /** Spans a trace has room for at first; it grows by half when full (no more: memory per open turn). */
 const FIRST_CAPACITY = 6;
-/** Past this length a trace's step text takes no more steps: appending copies it. */
+/** Past this length a trace's step text takes no more steps (appending copies it), and while a step is held it is never rewritten. */
 const MAX_SHARED_TEXT = 4096;
 const NO_HELD: ReadonlyMap<string, HeldRoot> = new Map();
 
@@ -239,15 +239,21 @@ export class TraceState extends IdTable {
     this._cells[at * STRIDE + 2] = this.shared.agent(nextName, nextVersion, nextConversation);
   }
 
-  /** The text holding the span's packed step and where in it the step starts. */
-  step(at: number): { text: string; from: number } | undefined {
+  /** The text holding the span's packed step, where in it the step starts, and the text its references point into. */
+  step(at: number): { text: string; from: number; context: string } | undefined {
     const step = this._cells[at * STRIDE + 3] as number | string | undefined;
     if (step === undefined) return undefined;
-    return typeof step === 'number' ? { text: this._text, from: step } : { text: step, from: 0 };
+    return typeof step === 'number' ? { text: this._text, from: step, context: this._text } : { text: step, from: 0, context: this._text };
   }
 
-  setStep(at: number, packed: string): void {
-    if (this._text.length + packed.length <= MAX_SHARED_TEXT) {
+  /**
+   * Keeps the step `pack` makes, given the trace's step text to refer into.
+   * That text only grows while steps are held (references stay valid); past
+   * {@link MAX_SHARED_TEXT} a step is kept as a string of its own.
+   */
+  setStep(at: number, pack: (context: string) => string): void {
+    const packed = pack(this._text);
+    if (this._text.length < MAX_SHARED_TEXT) {
       this._cells[at * STRIDE + 3] = this._text.length;
       this._text = flatString(this._text + packed);
     } else {
@@ -255,24 +261,16 @@ export class TraceState extends IdTable {
     }
   }
 
-  /**
-   * Forgets the steps of decided spans: the step text keeps only those of
-   * undecided ones (usually none: a trace is mostly one turn).
-   * `lengthAt` tells where a packed step ends.
-   */
-  dropDecidedSteps(lengthAt: (text: string, from: number) => number): void {
-    let text = '';
+  /** Forgets the steps of decided spans; the step text too, once no span holds a step. */
+  dropDecidedSteps(): void {
+    let held = false;
     for (let at = 0; at < this.size; at++) {
       const cell = at * STRIDE + 3;
-      const step = this._cells[cell];
-      if (step === undefined) continue;
+      if (this._cells[cell] === undefined) continue;
       if (this.decidedBy(at) >= 0) this._cells[cell] = undefined;
-      else if (typeof step === 'number') {
-        this._cells[cell] = text.length;
-        text += this._text.slice(step, step + lengthAt(this._text, step));
-      }
+      else held = true;
     }
-    this._text = flatString(text);
+    if (!held) this._text = '';
   }
 
   findings(at: number): readonly RawFinding[] | undefined {

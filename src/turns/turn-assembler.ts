@@ -67,7 +67,6 @@ export class TurnAssembler {
   private readonly _hooks: AssemblerHooks;
   private readonly _now: () => number;
   private readonly _shared = new SharedStrings(new StringPool());
-  private readonly _stepLength = (text: string, from: number): number => decodeStep(text, from, '', undefined, this._shared.strings).end - from;
 
   constructor(limits: AssemblerLimits, hooks: AssemblerHooks, now: () => number = Date.now) {
     this._limits = limits;
@@ -261,7 +260,9 @@ export class TurnAssembler {
       steps = [];
       for (const at of members) {
         const packed = state.step(at);
-        if (packed !== undefined) steps.push(decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings).step);
+        if (packed !== undefined) {
+          steps.push(decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings, packed.context).step);
+        }
       }
     } catch (error) {
       // Never lose a root we took over: forward it as it is.
@@ -299,7 +300,7 @@ export class TurnAssembler {
       state.markDecided(at, root);
       state.setFindings(at, undefined);
     }
-    state.dropDecidedSteps(this._stepLength);
+    state.dropDecidedSteps();
     if (!hasAgentContent) {
       if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       return;
@@ -357,7 +358,8 @@ export class TurnAssembler {
     else if (view.role !== 'other') state.markAgentSpan(at);
     state.mergeAgent(at, view.agentName, view.agentVersion, view.conversationId);
     if (findings.length > 0) state.setFindings(at, findings);
-    if (view.role === 'llm_step' || view.role === 'tool_call') state.setStep(at, encodeStep(view, view.role, messages, state.shared.strings));
+    const role = view.role;
+    if (role === 'llm_step' || role === 'tool_call') state.setStep(at, context => encodeStep(view, role, messages, state.shared.strings, context));
   }
 
   private _releaseIfSettled(state: TraceState): void {

@@ -105,21 +105,32 @@ describe('a trace state', () => {
     expect(state.isLocalRoot(root)).toBe(true);
     state.markAgentSpan(child);
     state.markEnded(child);
-    state.setStep(child, encodeStep(view({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'aaaaaaaaaaaaaaaa' }), 'llm_step', undefined, pool));
+    const planner = view({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'aaaaaaaaaaaaaaaa', plannedToolCalls: [{ id: 'call_0001', name: 'lookup', argsHash: '\u0000{"q":"orders"}' }] });
+    state.setStep(child, context => encodeStep(planner, 'llm_step', undefined, pool, context));
+    // The tool call repeats the plan's id and arguments: packed as references into the trace's step text.
+    const call = state.add('dddddddddddddddd', 'aaaaaaaaaaaaaaaa');
+    const tool = view({ spanId: 'dddddddddddddddd', parentSpanId: 'aaaaaaaaaaaaaaaa', toolName: 'lookup', toolCallId: 'call_0001', argsHash: '\u0000{"q":"orders"}' });
+    let packedTool = '';
+    state.setStep(call, context => (packedTool = encodeStep(tool, 'tool_call', undefined, pool, context)));
+    expect(packedTool).not.toContain('orders');
+    state.markAgentSpan(call);
+    state.markEnded(call);
+    const held = state.step(call);
+    expect(held && decodeStep(held.text, held.from, 'dddddddddddddddd', 'aaaaaaaaaaaaaaaa', pool, held.context).step).toStrictEqual(stepSummaryOf(tool, 'tool_call'));
     expect(state.ownerOf(child)).toStrictEqual({ kind: 'turn', at: root });
-    expect(state.membersOf(root)).toStrictEqual([child, root]);
+    expect(state.membersOf(root)).toStrictEqual([child, root, call]);
     expect(state.isSettled()).toBe(false);
     state.markEnded(root);
     expect(state.isSettled()).toBe(false);
     for (const at of state.membersOf(root)) state.markDecided(at, root);
-    state.dropDecidedSteps((text, from) => decodeStep(text, from, '', undefined, pool).end - from);
+    state.dropDecidedSteps();
     expect(state.step(child)).toBeUndefined();
     expect(state.decidedBy(child)).toBe(root);
     expect(state.isSettled()).toBe(true);
     // Grows past its first capacity without losing a span.
     for (let i = 0; i < 40; i++) state.add(i.toString(16).padStart(16, 'c'), 'aaaaaaaaaaaaaaaa');
-    expect(state.size).toBe(42);
-    expect(state.parentOf(41)).toBe(root);
+    expect(state.size).toBe(43);
+    expect(state.parentOf(42)).toBe(root);
     expect(state.isSettled()).toBe(false);
   });
 });
