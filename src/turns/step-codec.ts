@@ -93,7 +93,8 @@ class Writer {
     else if (Number.isInteger(value) && Math.abs(value) < 10_000_000 && !Object.is(value, -0)) this.out += `${value};`;
     else {
       scratch[0] = value;
-      this.out += `=${String.fromCharCode(...bytes)}`;
+      const b = bytes;
+      this.out += `=${String.fromCharCode(b[0] ?? 0, b[1] ?? 0, b[2] ?? 0, b[3] ?? 0, b[4] ?? 0, b[5] ?? 0, b[6] ?? 0, b[7] ?? 0)}`;
     }
   }
 
@@ -141,24 +142,20 @@ class Reader {
       return undefined;
     }
     if (first === 0x23 /* # */) {
-      const end = this._text.indexOf(';', this._at);
-      const id = Number(this._text.slice(this._at + 1, end));
-      this._at = end + 1;
-      return this._pool.at(id);
+      this._at++;
+      return this._pool.at(this._digits(0x3b /* ; */));
     }
     if (first === 0x40 /* @ */) {
-      const comma = this._text.indexOf(',', this._at);
-      const end = this._text.indexOf(';', comma);
-      const offset = Number(this._text.slice(this._at + 1, comma));
-      const length = Number(this._text.slice(comma + 1, end));
-      this._at = end + 1;
+      this._at++;
+      const offset = this._digits(0x2c /* , */);
+      const length = this._digits(0x3b /* ; */);
       if (offset + length > this._context.length) throw new RangeError('turn assembler: a packed step refers past its text');
       return this._context.slice(offset, offset + length);
     }
-    const colon = this._text.indexOf(':', this._at);
-    const length = Number(this._text.slice(this._at, colon));
-    this._at = colon + 1 + length;
-    return this._text.slice(colon + 1, this._at);
+    const length = this._digits(0x3a /* : */);
+    const from = this._at;
+    this._at += length;
+    return this._text.slice(from, this._at);
   }
 
   num(): number | undefined {
@@ -172,14 +169,25 @@ class Reader {
       this._at += 9;
       return scratch[0];
     }
-    const end = this._text.indexOf(';', this._at);
-    const value = Number(this._text.slice(this._at, end));
-    this._at = end + 1;
-    return value;
+    const negative = this._text.charCodeAt(this._at) === 0x2d; /* - */
+    if (negative) this._at++;
+    const value = this._digits(0x3b /* ; */);
+    return negative ? -value : value;
   }
 
   bool(): boolean {
     return this.char() === '1';
+  }
+
+  /** A decimal number up to `terminator` (read past it), without a substring. */
+  private _digits(terminator: number): number {
+    let value = 0;
+    for (;;) {
+      const code = this._text.charCodeAt(this._at++);
+      if (code === terminator) return value;
+      if (!(code >= 0x30 && code <= 0x39)) throw new RangeError('turn assembler: a packed step is malformed');
+      value = value * 10 + (code - 0x30);
+    }
   }
 
   after(base: number): number | undefined {
@@ -243,7 +251,8 @@ export function encodeStep(
       w.str(message.content);
     }
   }
-  return flatString(w.out);
+  // Flattened where it is kept (appended to its trace's step text, or on its own).
+  return w.out;
 }
 
 const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);

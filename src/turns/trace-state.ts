@@ -3,6 +3,7 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
 import { IdTable } from './id-table.js';
 import type { StringPool } from './step-codec.js';
+import type { StepSummary } from './turn-view.js';
 import { flatString } from '../state/flat-string.js';
 
 /** A turn root that has ended and waits for its decision (late children, decision wait). */
@@ -239,11 +240,19 @@ export class TraceState extends IdTable {
     this._cells[at * STRIDE + 2] = this.shared.agent(nextName, nextVersion, nextConversation);
   }
 
-  /** The text holding the span's packed step, where in it the step starts, and the text its references point into. */
-  step(at: number): { text: string; from: number; context: string } | undefined {
-    const step = this._cells[at * STRIDE + 3] as number | string | undefined;
-    if (step === undefined) return undefined;
+  /**
+   * The span's step: its summary as it is, or (packed) the text holding it,
+   * where in it the step starts, and the text its references point into.
+   */
+  step(at: number): StepSummary | { text: string; from: number; context: string } | undefined {
+    const step = this._cells[at * STRIDE + 3] as number | string | StepSummary | undefined;
+    if (step === undefined || typeof step === 'object') return step;
     return typeof step === 'number' ? { text: this._text, from: step, context: this._text } : { text: step, from: 0, context: this._text };
+  }
+
+  /** Keeps a step's summary as it is (few turns open: packing would cost CPU to save little). */
+  setStepSummary(at: number, step: StepSummary): void {
+    this._cells[at * STRIDE + 3] = step;
   }
 
   /**
@@ -257,7 +266,7 @@ export class TraceState extends IdTable {
       this._cells[at * STRIDE + 3] = this._text.length;
       this._text = flatString(this._text + packed);
     } else {
-      this._cells[at * STRIDE + 3] = packed;
+      this._cells[at * STRIDE + 3] = flatString(packed);
     }
   }
 
@@ -266,9 +275,10 @@ export class TraceState extends IdTable {
     let held = false;
     for (let at = 0; at < this.size; at++) {
       const cell = at * STRIDE + 3;
-      if (this._cells[cell] === undefined) continue;
+      const step = this._cells[cell];
+      if (step === undefined) continue;
       if (this.decidedBy(at) >= 0) this._cells[cell] = undefined;
-      else held = true;
+      else if (typeof step !== 'object') held = true;
     }
     if (!held) this._text = '';
   }

@@ -6,6 +6,15 @@ import type { TurnStart } from '../normalize/adapter.js';
 import { SharedStrings, TraceState } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
 import { StringPool, decodeStep, encodeStep } from './step-codec.js';
+import { stepSummaryOf } from './step-summary.js';
+
+/**
+ * Past this many traces in flight, steps are packed into their trace's step
+ * text (about a fifth of the memory of a summary object, for a microsecond of
+ * CPU per step); below it they are kept as summaries: memory per open turn
+ * only matters when many are open, CPU per span always does.
+ */
+const PACK_FROM_TRACES = 64;
 
 export interface AssemblerLimits {
   readonly maxTurnsInFlight: number;
@@ -13,6 +22,8 @@ export interface AssemblerLimits {
   readonly rootGraceMs: number;
   readonly decisionWaitMs: number;
   readonly orphanTimeoutMs: number;
+  /** Internal: traces in flight past which steps are packed (default {@link PACK_FROM_TRACES}). */
+  readonly packStepsFromTraces?: number;
 }
 
 /** A turn ready for turn-level signals, with the root span to enrich when it has ended. */
@@ -260,9 +271,8 @@ export class TurnAssembler {
       steps = [];
       for (const at of members) {
         const packed = state.step(at);
-        if (packed !== undefined) {
-          steps.push(decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings, packed.context).step);
-        }
+        if (packed === undefined) continue;
+        steps.push('role' in packed ? packed : decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings, packed.context).step);
       }
     } catch (error) {
       // Never lose a root we took over: forward it as it is.
@@ -359,7 +369,9 @@ export class TurnAssembler {
     state.mergeAgent(at, view.agentName, view.agentVersion, view.conversationId);
     if (findings.length > 0) state.setFindings(at, findings);
     const role = view.role;
-    if (role === 'llm_step' || role === 'tool_call') state.setStep(at, context => encodeStep(view, role, messages, state.shared.strings, context));
+    if (role !== 'llm_step' && role !== 'tool_call') return;
+    if (this._states.size > (this._limits.packStepsFromTraces ?? PACK_FROM_TRACES)) state.setStep(at, context => encodeStep(view, role, messages, state.shared.strings, context));
+    else state.setStepSummary(at, stepSummaryOf(view, role, messages));
   }
 
   private _releaseIfSettled(state: TraceState): void {

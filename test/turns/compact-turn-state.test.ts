@@ -116,7 +116,7 @@ describe('a trace state', () => {
     state.markAgentSpan(call);
     state.markEnded(call);
     const held = state.step(call);
-    expect(held && decodeStep(held.text, held.from, 'dddddddddddddddd', 'aaaaaaaaaaaaaaaa', pool, held.context).step).toStrictEqual(stepSummaryOf(tool, 'tool_call'));
+    expect(held && 'text' in held && decodeStep(held.text, held.from, 'dddddddddddddddd', 'aaaaaaaaaaaaaaaa', pool, held.context).step).toStrictEqual(stepSummaryOf(tool, 'tool_call'));
     expect(state.ownerOf(child)).toStrictEqual({ kind: 'turn', at: root });
     expect(state.membersOf(root)).toStrictEqual([child, root, call]);
     expect(state.isSettled()).toBe(false);
