@@ -41,8 +41,11 @@ export class IdTable {
   idIndex(id: string): number {
     if (this._index) return this._index.get(id) ?? -1;
     if (this._list) return this._list.indexOf(id);
-    if (id.length !== WIDTH) return -1;
-    for (let from = 0; ; ) {
+    if (id.length !== WIDTH || this._size === 0) return -1;
+    // Most lookups are of the turn root (first) or of the span just added.
+    if (this._packed.startsWith(id)) return 0;
+    if (this._packed.startsWith(id, (this._size - 1) * WIDTH)) return this._size - 1;
+    for (let from = WIDTH; ; ) {
       const found = this._packed.indexOf(id, from);
       if (found < 0) return -1;
       if (found % WIDTH === 0) return found / WIDTH;

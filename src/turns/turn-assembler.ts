@@ -295,9 +295,11 @@ export class TurnAssembler {
     const innerAgents = new Map<string, string>();
     for (const at of members) {
       if (at === root || !state.isAgentSpan(at)) continue;
-      const spanId = state.spanIdAt(at);
       const inner = state.nearestAgentName(at);
-      if (inner !== undefined && inner !== agentName) innerAgents.set(spanId, inner);
+      const named = inner !== undefined && inner !== agentName;
+      if (!named && state.held.size === 0) continue;
+      const spanId = state.spanIdAt(at);
+      if (named) innerAgents.set(spanId, inner);
       const heldInner = state.held.get(spanId);
       if (heldInner) {
         state.release(spanId);
