@@ -19,21 +19,11 @@ export interface StateStoreHooks {
   onPersistError(operation: 'load' | 'save', error: unknown): void;
 }
 
-/**
- * A loaded value not yet checked against its namespace's schema (done on first
- * read). Values set in this process are held as they are: no wrapper per key.
- */
-class Unvalidated {
-  readonly value: unknown;
-
-  constructor(value: unknown) {
-    this.value = value;
-  }
-}
-
 interface Namespace {
-  /** Map order is the LRU order: least recently used first. Values are plain JSON or {@link Unvalidated}. */
+  /** Map order is the LRU order: least recently used first. Values are held as they are: no wrapper per key. */
   readonly entries: Map<string, unknown>;
+  /** Loaded keys whose values are not checked against the namespace's schema yet (done on first read). */
+  unvalidated: Set<string> | undefined;
   schema: z.ZodType | undefined;
   maxKeys: number;
 }
@@ -83,6 +73,7 @@ export class StateStore {
       },
       delete: key => {
         if (space.entries.delete(key)) {
+          space.unvalidated?.delete(key);
           this._size--;
           this._dirty = true;
         }
@@ -99,7 +90,7 @@ export class StateStore {
   snapshot(): StateSnapshot {
     const entries: [string, string, unknown][] = [];
     for (const [name, space] of this._namespaces) {
-      for (const [key, value] of space.entries) entries.push([name, key, value instanceof Unvalidated ? value.value : value]);
+      for (const [key, value] of space.entries) entries.push([name, key, value]);
     }
     return { version: STATE_SNAPSHOT_VERSION, savedAtMs: this._now(), entries };
   }
@@ -107,7 +98,7 @@ export class StateStore {
   private _space(name: string): Namespace {
     let space = this._namespaces.get(name);
     if (!space) {
-      space = { entries: new Map(), schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
+      space = { entries: new Map(), unvalidated: undefined, schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
       this._namespaces.set(name, space);
     }
     return space;
@@ -115,9 +106,8 @@ export class StateStore {
 
   private _get(space: Namespace, key: string): unknown {
     let value = space.entries.get(key);
-    if (value === undefined) return undefined;
-    if (value instanceof Unvalidated) {
-      const parsed = space.schema?.safeParse(value.value);
+    if (space.unvalidated?.delete(key)) {
+      const parsed = space.schema?.safeParse(value);
       if (!parsed?.success) {
         space.entries.delete(key);
         this._size--;
@@ -125,6 +115,8 @@ export class StateStore {
         return undefined;
       }
       value = parsed.data;
+    } else if (value === undefined) {
+      return undefined;
     }
     space.entries.delete(key);
     space.entries.set(key, value);
@@ -133,6 +125,7 @@ export class StateStore {
 
   private _set(space: Namespace, key: string, value: unknown): void {
     if (!space.entries.delete(key)) this._size++;
+    else space.unvalidated?.delete(key);
     // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
     space.entries.set(flatString(key), value);
     if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') flatString(item);
@@ -155,6 +148,7 @@ export class StateStore {
     const oldest = space.entries.keys().next().value;
     if (oldest === undefined) return;
     space.entries.delete(oldest);
+    space.unvalidated?.delete(oldest);
     this._size--;
     this._hooks.onEvicted();
   }
@@ -190,13 +184,15 @@ export class StateStore {
       if (this._namespaces.get(name)?.entries.has(key)) continue;
       const entries = loaded.get(name) ?? new Map<string, unknown>();
       loaded.set(name, entries);
-      entries.set(key, new Unvalidated(value));
+      entries.set(key, value);
     }
     for (const [name, entries] of loaded) {
       const space = this._space(name);
       const newer = [...space.entries];
       space.entries.clear();
       for (const [key, entry] of [...entries, ...newer]) space.entries.set(key, entry);
+      space.unvalidated ??= new Set();
+      for (const key of entries.keys()) space.unvalidated.add(key);
       this._size += entries.size;
     }
     for (const space of this._namespaces.values()) this._evictOverflow(space);

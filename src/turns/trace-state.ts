@@ -56,7 +56,10 @@ const TURN_ROOT = 1;
 const LOCAL_ROOT = 2;
 const ENDED = 4;
 const AGENT_SPAN = 8;
-/** `meta` = flags + FLAGS * (index of the deciding root + 1). */
+/**
+ * `meta` = flags + FLAGS * (index of the deciding root + 1): an integer below
+ * 2^53, whose low bits `&` reads as they are (ToInt32 keeps them).
+ */
 const FLAGS = 16;
 /**
  * Cells per span: meta, parent (index, id not seen yet, or undefined), agent,
@@ -129,8 +132,8 @@ export class TraceState extends IdTable {
       if ((at + 1) * STRIDE > this._cells.length) this._grow();
     } else {
       const meta = this._meta(at);
-      if ((meta % FLAGS & ENDED) === 0) this._open--;
-      if ((meta % FLAGS & AGENT_SPAN) !== 0 && meta < FLAGS) this._undecidedAgents--;
+      if ((meta & ENDED) === 0) this._open--;
+      if ((meta & AGENT_SPAN) !== 0 && meta < FLAGS) this._undecidedAgents--;
     }
     this._cells[at * STRIDE] = parentId === undefined ? LOCAL_ROOT : 0;
     this._cells[at * STRIDE + 1] = this._link(parentId);
@@ -173,20 +176,20 @@ export class TraceState extends IdTable {
   }
 
   isTurnRoot(at: number): boolean {
-    return (this._meta(at) % FLAGS & TURN_ROOT) !== 0;
+    return (this._meta(at) & TURN_ROOT) !== 0;
   }
 
   isLocalRoot(at: number): boolean {
-    return (this._meta(at) % FLAGS & LOCAL_ROOT) !== 0;
+    return (this._meta(at) & LOCAL_ROOT) !== 0;
   }
 
   isEnded(at: number): boolean {
-    return (this._meta(at) % FLAGS & ENDED) !== 0;
+    return (this._meta(at) & ENDED) !== 0;
   }
 
   /** True for LLM steps, tool calls and turn roots. */
   isAgentSpan(at: number): boolean {
-    return (this._meta(at) % FLAGS & AGENT_SPAN) !== 0;
+    return (this._meta(at) & AGENT_SPAN) !== 0;
   }
 
   /** The index of the root whose turn decided this span, or -1. */
@@ -201,14 +204,14 @@ export class TraceState extends IdTable {
 
   markAgentSpan(at: number): void {
     const meta = this._meta(at);
-    if (meta % FLAGS & AGENT_SPAN) return;
+    if (meta & AGENT_SPAN) return;
     this._cells[at * STRIDE] = meta + AGENT_SPAN;
     if (meta < FLAGS) this._undecidedAgents++;
   }
 
   setLocalRoot(at: number, isLocalRoot: boolean): void {
     const meta = this._meta(at);
-    if (((meta % FLAGS & LOCAL_ROOT) !== 0) !== isLocalRoot) this._cells[at * STRIDE] = meta + (isLocalRoot ? LOCAL_ROOT : -LOCAL_ROOT);
+    if (((meta & LOCAL_ROOT) !== 0) !== isLocalRoot) this._cells[at * STRIDE] = meta + (isLocalRoot ? LOCAL_ROOT : -LOCAL_ROOT);
   }
 
   markEnded(at: number): void {
@@ -304,12 +307,12 @@ export class TraceState extends IdTable {
     let current = at;
     let turn = -1;
     for (let hops = 0; hops <= this.size; hops++) {
-      if (turn >= 0 && this.isLocalRoot(current)) break;
+      if (turn >= 0 && (this._meta(current) & LOCAL_ROOT) !== 0) break;
       const parent = this.parentOf(current);
       if (parent < 0) break;
-      const decided = this.decidedBy(parent);
-      if (decided >= 0) return turn < 0 ? { kind: 'decided', at: decided } : { kind: 'turn', at: turn };
-      if (this.isTurnRoot(parent)) turn = parent;
+      const meta = this._meta(parent);
+      if (meta >= FLAGS) return turn < 0 ? { kind: 'decided', at: Math.floor(meta / FLAGS) - 1 } : { kind: 'turn', at: turn };
+      if ((meta & TURN_ROOT) !== 0) turn = parent;
       current = parent;
     }
     return turn < 0 ? { kind: 'top', at: current } : { kind: 'turn', at: turn };
@@ -360,7 +363,7 @@ export class TraceState extends IdTable {
   /** Sets a flag; false when it was set already. */
   private _setFlag(at: number, flag: number): boolean {
     const meta = this._meta(at);
-    if (meta % FLAGS & flag) return false;
+    if (meta & flag) return false;
     this._cells[at * STRIDE] = meta + flag;
     return true;
   }
