@@ -31,6 +31,8 @@ export class AgentInfo {
 /** What a trace shares with every other one of its assembler: pooled names and agents. */
 export class SharedStrings {
   private readonly _agents = new Map<string, AgentInfo>();
+  /** The agent asked for last: spans of one turn ask for the same one (no key to build). */
+  private _last: AgentInfo | undefined;
   readonly strings: StringPool;
   private readonly _maxAgents: number;
 
@@ -42,12 +44,15 @@ export class SharedStrings {
   agent(name: string | undefined, version: string | undefined, conversationId: string | undefined): AgentInfo | undefined {
     if (name === undefined && version === undefined && conversationId === undefined) return undefined;
     if (conversationId !== undefined) return new AgentInfo(name, version, conversationId);
+    const last = this._last;
+    if (last !== undefined && last.name === name && last.version === version) return last;
     const key = `${name ?? ''}\u0000${version === undefined ? '\u0001' : version}`;
     let info = this._agents.get(key);
     if (info === undefined) {
       info = new AgentInfo(name, version, undefined);
       if (this._agents.size < this._maxAgents) this._agents.set(key, info);
     }
+    this._last = info;
     return info;
   }
 }
@@ -89,6 +94,8 @@ export class TraceState extends IdTable {
   private _cells: unknown[] = new Array<unknown>(FIRST_CAPACITY * STRIDE);
   /** The packed steps of undecided spans, one after another (one string header per trace, not per step). */
   private _text = '';
+  /** Spans holding a packed step: the step text is dropped when none does. */
+  private _packedSteps = 0;
   /** Span-level findings by span index, for the few spans that have some. */
   private _findings: Map<number, readonly RawFinding[]> | undefined;
   /** Made when a root is first held: most traces never hold one while open (memory per open turn). */
@@ -134,6 +141,7 @@ export class TraceState extends IdTable {
       const meta = this._meta(at);
       if ((meta & ENDED) === 0) this._open--;
       if ((meta & AGENT_SPAN) !== 0 && meta < FLAGS) this._undecidedAgents--;
+      this.clearStep(at);
     }
     this._cells[at * STRIDE] = parentId === undefined ? LOCAL_ROOT : 0;
     this._cells[at * STRIDE + 1] = this._link(parentId);
@@ -255,7 +263,17 @@ export class TraceState extends IdTable {
 
   /** Keeps a step's summary as it is (few turns open: packing would cost CPU to save little). */
   setStepSummary(at: number, step: StepSummary): void {
+    this.clearStep(at);
     this._cells[at * STRIDE + 3] = step;
+  }
+
+  /** Forgets the span's step (its turn is decided); the step text too, once no span holds a packed step. */
+  clearStep(at: number): void {
+    const cell = at * STRIDE + 3;
+    const step = this._cells[cell];
+    if (step === undefined) return;
+    this._cells[cell] = undefined;
+    if (typeof step !== 'object' && --this._packedSteps === 0) this._text = '';
   }
 
   /**
@@ -264,26 +282,15 @@ export class TraceState extends IdTable {
    * {@link MAX_SHARED_TEXT} a step is kept as a string of its own.
    */
   setStep(at: number, pack: (context: string) => string): void {
+    this.clearStep(at);
     const packed = pack(this._text);
+    this._packedSteps++;
     if (this._text.length < MAX_SHARED_TEXT) {
       this._cells[at * STRIDE + 3] = this._text.length;
       this._text = flatString(this._text + packed);
     } else {
       this._cells[at * STRIDE + 3] = flatString(packed);
     }
-  }
-
-  /** Forgets the steps of decided spans; the step text too, once no span holds a step. */
-  dropDecidedSteps(): void {
-    let held = false;
-    for (let at = 0; at < this.size; at++) {
-      const cell = at * STRIDE + 3;
-      const step = this._cells[cell];
-      if (step === undefined) continue;
-      if (this.decidedBy(at) >= 0) this._cells[cell] = undefined;
-      else if (typeof step !== 'object') held = true;
-    }
-    if (!held) this._text = '';
   }
 
   findings(at: number): readonly RawFinding[] | undefined {

@@ -310,9 +310,9 @@ export class TurnAssembler {
     for (const at of members) {
       if (state.isAgentSpan(at)) hasAgentContent = true;
       state.markDecided(at, root);
+      state.clearStep(at);
       state.setFindings(at, undefined);
     }
-    state.dropDecidedSteps();
     if (!hasAgentContent) {
       if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       return;
