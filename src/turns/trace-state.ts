@@ -351,6 +351,7 @@ export class TraceState extends IdTable {
   }
 
   hasOpenMembers(root: number): boolean {
+    if (this._open === 0) return false; // nothing open in the trace: no walk
     return this.membersOf(root).some(at => !this.isEnded(at));
   }
 
