@@ -62,6 +62,8 @@ function openTurn(tracer: Tracer, i: number): Span {
 
 /** Heap held by `TURNS` open turns, with the roots kept alive by the caller. */
 async function openTurns(triage: boolean): Promise<{ bytes: number; keep: unknown }> {
+  // A tick first: the previous run's result is still reachable from the promise it resolved until then.
+  await new Promise(resolve => setImmediate(resolve));
   const before = heapAfterGc();
   const p = provider(triage);
   const tracer = p.getTracer('bench');
@@ -74,6 +76,8 @@ async function openTurns(triage: boolean): Promise<{ bytes: number; keep: unknow
 
 /** Heap held after `TOOLS` distinct tools were each called `SAMPLES_PER_TOOL` times in ended turns. */
 async function toolBaselines(triage: boolean): Promise<{ bytes: number; keep: unknown }> {
+  // A tick first: the previous run's result is still reachable from the promise it resolved until then.
+  await new Promise(resolve => setImmediate(resolve));
   const before = heapAfterGc();
   const p = provider(triage);
   const tracer = p.getTracer('bench');

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { STATE_SNAPSHOT_VERSION, stateSnapshotSchema } from './state-snapshot.js';
 import type { JsonValue, StatePersistence, StateSnapshot } from './state-snapshot.js';
+import { flatString } from './flat-string.js';
 
 /** One signal's slice of the store. Values are plain JSON; `set` after changing one. */
 export interface StateNamespace<T extends JsonValue> {
@@ -18,15 +19,11 @@ export interface StateStoreHooks {
   onPersistError(operation: 'load' | 'save', error: unknown): void;
 }
 
-interface Entry {
-  value: unknown;
-  /** Loaded values are checked against their namespace's schema on first read. */
-  validated: boolean;
-}
-
 interface Namespace {
-  /** Map order is the LRU order: least recently used first. */
-  readonly entries: Map<string, Entry>;
+  /** Map order is the LRU order: least recently used first. Values are held as they are: no wrapper per key. */
+  readonly entries: Map<string, unknown>;
+  /** Loaded keys whose values are not checked against the namespace's schema yet (done on first read). */
+  unvalidated: Set<string> | undefined;
   schema: z.ZodType | undefined;
   maxKeys: number;
 }
@@ -76,6 +73,7 @@ export class StateStore {
       },
       delete: key => {
         if (space.entries.delete(key)) {
+          space.unvalidated?.delete(key);
           this._size--;
           this._dirty = true;
         }
@@ -92,7 +90,7 @@ export class StateStore {
   snapshot(): StateSnapshot {
     const entries: [string, string, unknown][] = [];
     for (const [name, space] of this._namespaces) {
-      for (const [key, entry] of space.entries) entries.push([name, key, entry.value]);
+      for (const [key, value] of space.entries) entries.push([name, key, value]);
     }
     return { version: STATE_SNAPSHOT_VERSION, savedAtMs: this._now(), entries };
   }
@@ -100,34 +98,37 @@ export class StateStore {
   private _space(name: string): Namespace {
     let space = this._namespaces.get(name);
     if (!space) {
-      space = { entries: new Map(), schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
+      space = { entries: new Map(), unvalidated: undefined, schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
       this._namespaces.set(name, space);
     }
     return space;
   }
 
   private _get(space: Namespace, key: string): unknown {
-    const entry = space.entries.get(key);
-    if (!entry) return undefined;
-    if (!entry.validated) {
-      const parsed = space.schema?.safeParse(entry.value);
+    let value = space.entries.get(key);
+    if (space.unvalidated?.delete(key)) {
+      const parsed = space.schema?.safeParse(value);
       if (!parsed?.success) {
         space.entries.delete(key);
         this._size--;
         this._hooks.onInvalidValue();
         return undefined;
       }
-      entry.value = parsed.data;
-      entry.validated = true;
+      value = parsed.data;
+    } else if (value === undefined) {
+      return undefined;
     }
     space.entries.delete(key);
-    space.entries.set(key, entry);
-    return entry.value;
+    space.entries.set(key, value);
+    return value;
   }
 
   private _set(space: Namespace, key: string, value: unknown): void {
     if (!space.entries.delete(key)) this._size++;
-    space.entries.set(key, { value, validated: true });
+    else space.unvalidated?.delete(key);
+    // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
+    space.entries.set(flatString(key), value);
+    if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') flatString(item);
     this._dirty = true;
     this._evictOverflow(space);
   }
@@ -147,6 +148,7 @@ export class StateStore {
     const oldest = space.entries.keys().next().value;
     if (oldest === undefined) return;
     space.entries.delete(oldest);
+    space.unvalidated?.delete(oldest);
     this._size--;
     this._hooks.onEvicted();
   }
@@ -177,18 +179,20 @@ export class StateStore {
       else diag.warn(`agent-triage: state from ${String(this._persistence)} is unusable (${reason}); starting fresh`);
       return;
     }
-    const loaded = new Map<string, Map<string, Entry>>();
+    const loaded = new Map<string, Map<string, unknown>>();
     for (const [name, key, value] of parsed.data.entries) {
       if (this._namespaces.get(name)?.entries.has(key)) continue;
-      const entries = loaded.get(name) ?? new Map<string, Entry>();
+      const entries = loaded.get(name) ?? new Map<string, unknown>();
       loaded.set(name, entries);
-      entries.set(key, { value, validated: false });
+      entries.set(key, value);
     }
     for (const [name, entries] of loaded) {
       const space = this._space(name);
       const newer = [...space.entries];
       space.entries.clear();
       for (const [key, entry] of [...entries, ...newer]) space.entries.set(key, entry);
+      space.unvalidated ??= new Set();
+      for (const key of entries.keys()) space.unvalidated.add(key);
       this._size += entries.size;
     }
     for (const space of this._namespaces.values()) this._evictOverflow(space);

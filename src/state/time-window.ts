@@ -23,37 +23,50 @@ export function addToWindow(buckets: StatsBucket[], at: number, value: number, w
     buckets[buckets.length - 1] = [index, stats.count, stats.mean, stats.m2];
     return buckets;
   }
-  const kept = buckets.filter(b => b[0] > index - windowBuckets);
-  kept.push([index, 1, value, 0]);
-  return kept;
+  // `concat` sizes the array exactly (a `push` would reserve room for 16 more buckets, held per baseline key).
+  const fresh: StatsBucket = [index, 1, value, 0];
+  return buckets.filter(b => b[0] > index - windowBuckets).concat([fresh]);
 }
 
 /**
  * Merged statistics of the older buckets of a window, per bucket array and
  * range: they only change when a new bucket starts (a new array), so a call
  * merges the cached older part with the newest bucket instead of every bucket.
+ * Only for windows of more than {@link UNCACHED_OLDER_BUCKETS} older buckets:
+ * merging a few costs less than the cache holds per key (a map per array).
  */
 const olderStats = new WeakMap<readonly StatsBucket[], Map<string, RunningStats>>();
+const UNCACHED_OLDER_BUCKETS = 8;
 
 /** Exact merge of the buckets in `(fromExclusive, toInclusive]`. */
 export function statsBetween(buckets: readonly StatsBucket[], fromExclusive: number, toInclusive: number): RunningStats {
   const newest = buckets.at(-1);
   const newestInRange = newest !== undefined && newest[0] > fromExclusive && newest[0] <= toInclusive;
   const olderUpTo = newestInRange ? newest[0] - 1 : toInclusive;
+  if (buckets.length <= UNCACHED_OLDER_BUCKETS + 1) {
+    const older = mergeOlder(buckets, newest, fromExclusive, olderUpTo);
+    return newestInRange ? mergeStats(older, statsOf(newest)) : older;
+  }
   const cache = olderStats.get(buckets) ?? new Map<string, RunningStats>();
   olderStats.set(buckets, cache);
   const key = `${fromExclusive}:${olderUpTo}`;
   let older = cache.get(key);
   if (older === undefined) {
-    older = EMPTY_STATS;
-    for (const bucket of buckets) {
-      if (bucket !== newest && bucket[0] > fromExclusive && bucket[0] <= olderUpTo) older = mergeStats(older, statsOf(bucket));
-    }
+    older = mergeOlder(buckets, newest, fromExclusive, olderUpTo);
     if (cache.size > 4) cache.clear();
     cache.set(key, older);
   }
   return newestInRange ? mergeStats(older, statsOf(newest)) : older;
 }
+/** Exact merge, in bucket order, of the buckets other than `newest` in `(fromExclusive, upTo]`. */
+function mergeOlder(buckets: readonly StatsBucket[], newest: StatsBucket | undefined, fromExclusive: number, upTo: number): RunningStats {
+  let older = EMPTY_STATS;
+  for (const bucket of buckets) {
+    if (bucket !== newest && bucket[0] > fromExclusive && bucket[0] <= upTo) older = mergeStats(older, statsOf(bucket));
+  }
+  return older;
+}
+
 /** The newest bucket index to count as "now": the clock's, or the newest bucket's if the clock went backwards. */
 export function currentBucket(buckets: readonly StatsBucket[], at: number): number {
   const newest = buckets.at(-1);

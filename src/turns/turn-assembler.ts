@@ -3,10 +3,18 @@ import type { RawFinding } from '../engine/finding.js';
 import type { EvictionReason } from '../emit/triage-metrics.js';
 import type { SpanView } from '../normalize/span-view.js';
 import type { TurnStart } from '../normalize/adapter.js';
-import { TraceState, newNode } from './trace-state.js';
-import type { SpanNode } from './trace-state.js';
+import { SharedStrings, TraceState } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
+import { StringPool, decodeStep, encodeStep } from './step-codec.js';
 import { stepSummaryOf } from './step-summary.js';
+
+/**
+ * Past this many traces in flight, steps are packed into their trace's step
+ * text (about a fifth of the memory of a summary object, for a microsecond of
+ * CPU per step); below it they are kept as summaries: memory per open turn
+ * only matters when many are open, CPU per span always does.
+ */
+const PACK_FROM_TRACES = 64;
 
 export interface AssemblerLimits {
   readonly maxTurnsInFlight: number;
@@ -14,6 +22,8 @@ export interface AssemblerLimits {
   readonly rootGraceMs: number;
   readonly decisionWaitMs: number;
   readonly orphanTimeoutMs: number;
+  /** Internal: traces in flight past which steps are packed (default {@link PACK_FROM_TRACES}). */
+  readonly packStepsFromTraces?: number;
 }
 
 /** A turn ready for turn-level signals, with the root span to enrich when it has ended. */
@@ -67,6 +77,7 @@ export class TurnAssembler {
   private readonly _limits: AssemblerLimits;
   private readonly _hooks: AssemblerHooks;
   private readonly _now: () => number;
+  private readonly _shared = new SharedStrings(new StringPool());
 
   constructor(limits: AssemblerLimits, hooks: AssemblerHooks, now: () => number = Date.now) {
     this._limits = limits;
@@ -93,19 +104,18 @@ export class TurnAssembler {
     }
     state.lastActivityMs = this._now();
     const node = this._addNode(state, spanId, parentId);
-    if (!node) return;
+    if (node < 0) return;
     if (turnStart) {
-      node.isTurnRoot = true;
-      node.isAgentSpan = true;
-      node.agentName = turnStart.agentName;
-      node.agentVersion = turnStart.agentVersion;
-      node.conversationId = turnStart.conversationId;
+      state.markTurnRoot(node);
+      state.mergeAgent(node, turnStart.agentName, turnStart.agentVersion, turnStart.conversationId);
     }
   }
 
   /** True when `spanId` is a span of a trace being assembled (a new span under it is inside a turn). */
   isTrackedSpan(traceId: string, spanId: string | undefined): boolean {
-    return spanId !== undefined && this._states.get(traceId)?.nodes.has(spanId) === true;
+    if (spanId === undefined) return false;
+    const state = this._states.get(traceId);
+    return state !== undefined && state.indexOf(spanId) >= 0;
   }
 
   /** True when this trace is being assembled (non-agent spans of other traces can skip the work). */
@@ -116,12 +126,12 @@ export class TurnAssembler {
   /** The agent name of the turn a span under `parentId` belongs to, as far as it is known now. */
   agentUnder(traceId: string, parentId: string | undefined): string | undefined {
     const state = this._states.get(traceId);
-    const parent = parentId === undefined ? undefined : state?.nodes.get(parentId);
-    if (!state || !parent) return undefined;
+    const parent = parentId === undefined || !state ? -1 : state.indexOf(parentId);
+    if (!state || parent < 0) return undefined;
     const nearest = state.nearestAgentName(parent);
     if (nearest !== undefined) return nearest;
     const owner = state.ownerOf(parent);
-    return owner.kind === 'top' ? undefined : state.nodes.get(owner.id)?.agentName;
+    return owner.kind === 'top' ? undefined : state.agentName(owner.at);
   }
 
   /**
@@ -137,31 +147,32 @@ export class TurnAssembler {
       state = this._createState(view.traceId);
     }
     state.lastActivityMs = this._now();
-    const node = state.nodes.get(view.spanId) ?? this._addNode(state, view.spanId, view.parentSpanId);
-    if (!node) {
+    const known = state.indexOf(view.spanId);
+    const node = known >= 0 ? known : this._addNode(state, view.spanId, view.parentSpanId);
+    if (node < 0) {
       if (isAgentSpan) this._hooks.onStraySpan(view, findings, 'truncated', undefined);
       return false;
     }
-    recordEnd(node, view, findings, view.role === 'llm_step' ? this._hooks.captureMessages?.(span) : undefined);
+    this._recordEnd(state, node, view, findings, view.role === 'llm_step' ? this._hooks.captureMessages?.(span) : undefined);
 
     const owner = state.ownerOf(node);
-    if (!node.isTurnRoot && owner.kind === 'decided') {
-      node.decidedBy = owner.id;
-      if (node.isAgentSpan) {
-        this._hooks.onStraySpan(view, findings, 'late', { rootSpanId: owner.id, agentName: state.nodes.get(owner.id)?.agentName });
+    if (!state.isTurnRoot(node) && owner.kind === 'decided') {
+      state.markDecided(node, owner.at);
+      if (state.isAgentSpan(node)) {
+        this._hooks.onStraySpan(view, findings, 'late', { rootSpanId: state.spanIdAt(owner.at), agentName: state.agentName(owner.at) });
       }
       this._releaseIfSettled(state);
       return false;
     }
 
     // A turn root nested in another agent span of the local trace is part of that turn.
-    const isCandidateRoot = (node.isTurnRoot || view.isLocalRoot) && owner.kind !== 'turn';
+    const isCandidateRoot = (state.isTurnRoot(node) || view.isLocalRoot) && owner.kind !== 'turn';
     if (isCandidateRoot) {
       const deadline = this._now() + this._limits.decisionWaitMs;
       if (this._limits.decisionWaitMs > 0) {
-        state.hold(node.spanId, { span, view, diagnostics, deadlineMs: deadline });
+        state.hold(view.spanId, { span, view, diagnostics, deadlineMs: deadline });
       } else if (state.hasOpenMembers(node)) {
-        state.hold(node.spanId, { span, view, diagnostics, deadlineMs: this._now() + this._limits.rootGraceMs });
+        state.hold(view.spanId, { span, view, diagnostics, deadlineMs: this._now() + this._limits.rootGraceMs });
       } else {
         this._decide(state, node, { span, view, diagnostics }, undefined);
       }
@@ -185,8 +196,8 @@ export class TurnAssembler {
         if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
         // Further away than any wait: the clock stepped back since it was held; its wait is over.
         if (held.deadlineMs > now && held.deadlineMs <= now + longestHold) continue;
-        const node = state.nodes.get(spanId);
-        if (node) this._decide(state, node, held, undefined);
+        const node = state.indexOf(spanId);
+        if (node >= 0) this._decide(state, node, held, undefined);
       }
       if (now - state.lastActivityMs >= this._limits.orphanTimeoutMs) {
         this._evict(state, 'orphan_timeout');
@@ -201,8 +212,8 @@ export class TurnAssembler {
     for (const state of [...this._states.values()]) {
       for (const [spanId, held] of [...state.held]) {
         if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
-        const node = state.nodes.get(spanId);
-        if (node) this._decide(state, node, held, undefined);
+        const node = state.indexOf(spanId);
+        if (node >= 0) this._decide(state, node, held, undefined);
       }
       this._releaseIfSettled(state);
     }
@@ -218,73 +229,90 @@ export class TurnAssembler {
       const oldest = this._states.values().next().value;
       if (oldest) this._evict(oldest, 'max_turns');
     }
-    const state = new TraceState(traceId, this._now());
+    const state = new TraceState(traceId, this._now(), this._shared);
     this._states.set(traceId, state);
     return state;
   }
 
-  private _addNode(state: TraceState, spanId: string, parentId: string | undefined): SpanNode | undefined {
-    if (state.nodes.size >= this._limits.maxSpansPerTurn) {
+  /** The span's index, or -1 when the trace is full. */
+  private _addNode(state: TraceState, spanId: string, parentId: string | undefined): number {
+    if (state.size >= this._limits.maxSpansPerTurn) {
       if (!state.truncated) this._hooks.onEvicted('truncated');
       state.truncated = true;
-      return undefined;
+      return -1;
     }
-    const node = newNode(spanId, parentId);
-    state.nodes.set(spanId, node);
-    return node;
+    // A span id seen again is the same span starting over (bad input): it replaces its record, as it did before.
+    return state.add(spanId, parentId);
   }
 
   private _decideHeldRootsWithoutOpenMembers(state: TraceState): void {
     if (state.held.size === 0 || this._limits.decisionWaitMs > 0) return;
     for (const [spanId, held] of [...state.held]) {
       if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
-      const node = state.nodes.get(spanId);
-      if (node && !state.hasOpenMembers(node)) this._decide(state, node, held, undefined);
+      const node = state.indexOf(spanId);
+      if (node >= 0 && !state.hasOpenMembers(node)) this._decide(state, node, held, undefined);
     }
   }
 
   private _decide(
     state: TraceState,
-    root: SpanNode,
+    root: number,
     rootEnd: { span: ReadableSpan; view: SpanView; diagnostics: readonly TimedEvent[] } | undefined,
     evictionReason: EvictionReason | undefined,
   ): void {
     // Held before its outer agent span was known (spans read in end order): decided with that turn.
     if (state.ownerOf(root).kind === 'turn') return;
-    state.release(root.spanId);
-    let members: SpanNode[];
+    const rootSpanId = state.spanIdAt(root);
+    state.release(rootSpanId);
+    let members: number[];
+    let steps: StepSummary[];
     try {
       members = state.membersOf(root);
+      steps = [];
+      for (const at of members) {
+        const packed = state.step(at);
+        if (packed === undefined) continue;
+        steps.push('role' in packed ? packed : decodeStep(packed.text, packed.from, state.spanIdAt(at), state.parentIdOf(at), state.shared.strings, packed.context).step);
+      }
     } catch (error) {
       // Never lose a root we took over: forward it as it is.
       if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       this._hooks.onInternalError(error);
       return;
     }
-    const open = members.some(node => !node.ended);
-    const steps = members
-      .map(node => node.step)
-      .filter((step): step is StepSummary => step !== undefined)
-      .sort((a, b) => a.startMs - b.startMs);
-    const spanFindings = members.flatMap(node => node.findings ?? []);
-    const agentName = root.agentName ?? members.find(node => node.agentName !== undefined)?.agentName;
+    const open = members.some(at => !state.isEnded(at));
+    steps.sort((a, b) => a.startMs - b.startMs);
+    const spanFindings = members.flatMap(at => state.findings(at) ?? []);
+    const agentOf = (at: number) => state.agent(at);
+    const firstAgent = <K extends 'name' | 'version' | 'conversationId'>(key: K) => {
+      for (const at of members) {
+        const value = agentOf(at)?.[key];
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    };
+    const agentName = state.agentName(root) ?? firstAgent('name');
     const innerAgents = new Map<string, string>();
-    for (const node of members) {
-      if (node === root || !node.isAgentSpan) continue;
-      const inner = state.nearestAgentName(node);
-      if (inner !== undefined && inner !== agentName) innerAgents.set(node.spanId, inner);
-      const heldInner = state.held.get(node.spanId);
+    for (const at of members) {
+      if (at === root || !state.isAgentSpan(at)) continue;
+      const inner = state.nearestAgentName(at);
+      const named = inner !== undefined && inner !== agentName;
+      if (!named && state.held.size === 0) continue;
+      const spanId = state.spanIdAt(at);
+      if (named) innerAgents.set(spanId, inner);
+      const heldInner = state.held.get(spanId);
       if (heldInner) {
-        state.release(node.spanId);
+        state.release(spanId);
         this._hooks.forward(heldInner.span, heldInner.diagnostics);
       }
     }
-    for (const node of members) {
-      node.decidedBy = root.spanId;
-      node.step = undefined;
-      node.findings = undefined;
+    let hasAgentContent = false;
+    for (const at of members) {
+      if (state.isAgentSpan(at)) hasAgentContent = true;
+      state.markDecided(at, root);
+      state.clearStep(at);
+      state.setFindings(at, undefined);
     }
-    const hasAgentContent = members.some(node => node.isAgentSpan);
     if (!hasAgentContent) {
       if (rootEnd) this._hooks.forward(rootEnd.span, rootEnd.diagnostics);
       return;
@@ -292,14 +320,14 @@ export class TurnAssembler {
     // onTurn forwards the root span and never throws.
     this._hooks.onTurn({
       traceId: state.traceId,
-      rootSpanId: root.spanId,
+      rootSpanId,
       root: rootEnd?.view,
       rootSpan: rootEnd?.span,
-      rootIsAgent: root.isTurnRoot,
+      rootIsAgent: state.isTurnRoot(root),
       innerAgents,
       agentName,
-      agentVersion: root.agentVersion ?? members.find(node => node.agentVersion !== undefined)?.agentVersion,
-      conversationId: root.conversationId ?? members.find(node => node.conversationId !== undefined)?.conversationId,
+      agentVersion: state.agent(root)?.version ?? firstAgent('version'),
+      conversationId: state.agent(root)?.conversationId ?? firstAgent('conversationId'),
       steps,
       spanFindings,
       rootDiagnostics: rootEnd?.diagnostics ?? [],
@@ -313,42 +341,42 @@ export class TurnAssembler {
     this._states.delete(state.traceId);
     for (const [spanId, held] of [...state.held]) {
       if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
-      const node = state.nodes.get(spanId);
-      if (node) this._decide(state, node, held, reason);
+      const node = state.indexOf(spanId);
+      if (node >= 0) this._decide(state, node, held, reason);
     }
     // Agent spans whose root never ended: group them under their turn root, or
     // under the top-most ancestor seen, and decide each group as a turn.
-    const groups = new Map<string, SpanNode>();
-    for (const node of state.nodes.values()) {
-      if (node.decidedBy !== undefined || !node.isAgentSpan) continue;
-      const owner = state.ownerOf(node);
-      const rootId = owner.kind === 'turn' ? owner.id : node.isTurnRoot ? node.spanId : owner.kind === 'top' ? owner.id : undefined;
-      const root = rootId === undefined ? undefined : state.nodes.get(rootId);
-      if (root) groups.set(root.spanId, root);
+    const groups = new Set<number>();
+    for (let at = 0; at < state.size; at++) {
+      if (state.decidedBy(at) >= 0 || !state.isAgentSpan(at)) continue;
+      const owner = state.ownerOf(at);
+      const root = owner.kind === 'turn' ? owner.at : state.isTurnRoot(at) ? at : owner.kind === 'top' ? owner.at : -1;
+      if (root >= 0) groups.add(root);
     }
     let decidedAny = false;
-    for (const root of groups.values()) {
-      if (root.decidedBy !== undefined) continue;
+    for (const root of groups) {
+      if (state.decidedBy(root) >= 0) continue;
       this._decide(state, root, undefined, reason);
       decidedAny = true;
     }
     if (decidedAny || state.truncated) this._hooks.onEvicted(reason);
   }
 
+  private _recordEnd(state: TraceState, at: number, view: SpanView, findings: readonly RawFinding[], messages: readonly StepMessage[] | undefined): void {
+    state.markEnded(at);
+    state.setParent(at, view.parentSpanId);
+    state.setLocalRoot(at, view.isLocalRoot);
+    if (view.role === 'turn_root') state.markTurnRoot(at);
+    else if (view.role !== 'other') state.markAgentSpan(at);
+    state.mergeAgent(at, view.agentName, view.agentVersion, view.conversationId);
+    if (findings.length > 0) state.setFindings(at, findings);
+    const role = view.role;
+    if (role !== 'llm_step' && role !== 'tool_call') return;
+    if (this._states.size > (this._limits.packStepsFromTraces ?? PACK_FROM_TRACES)) state.setStep(at, context => encodeStep(view, role, messages, state.shared.strings, context));
+    else state.setStepSummary(at, stepSummaryOf(view, role, messages));
+  }
+
   private _releaseIfSettled(state: TraceState): void {
     if (state.isSettled()) this._states.delete(state.traceId);
   }
-}
-
-function recordEnd(node: SpanNode, view: SpanView, findings: readonly RawFinding[], messages: readonly StepMessage[] | undefined): void {
-  node.ended = true;
-  node.parentId = view.parentSpanId;
-  node.isLocalRoot = view.isLocalRoot;
-  if (view.role === 'turn_root') node.isTurnRoot = true;
-  if (view.role !== 'other') node.isAgentSpan = true;
-  node.agentName ??= view.agentName;
-  node.agentVersion ??= view.agentVersion;
-  node.conversationId ??= view.conversationId;
-  if (findings.length > 0) node.findings = findings;
-  if (view.role === 'llm_step' || view.role === 'tool_call') node.step = stepSummaryOf(view, view.role, messages);
 }
