@@ -43,7 +43,7 @@ export function createToolLatencySpikeSignal(options: ToolLatencySpikeOptions, d
     id: 'tool_latency_spike',
     onSpan(span, ctx) {
       if (span.role !== 'tool_call' || span.toolName === undefined || isFailed(span)) return;
-      const key = [span.serviceName ?? '', span.agentName ?? '', span.toolName].join('\u0000');
+      const key = `${span.serviceName ?? ''}\u0000${span.agentName ?? ''}\u0000${span.toolName}`;
       const buckets: StatsBucket[] = baselines.get(key) ?? [];
       const at = bucketAt(deps.now(), bucketMs);
       const now = currentBucket(buckets, at);

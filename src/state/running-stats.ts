@@ -1,6 +1,7 @@
 /**
- * Count, mean and M2 (sum of squared deviations): Welford's update for one
- * value, Chan et al.'s formula to merge two sets exactly. Variance = M2 / (n - 1).
+ * Count, mean and M2 (sum of squared deviations), merged exactly with Chan et
+ * al.'s formula (one value is added with Welford's update, in the time window).
+ * Variance = M2 / (n - 1).
  */
 export interface RunningStats {
   readonly count: number;
@@ -9,13 +10,6 @@ export interface RunningStats {
 }
 
 export const EMPTY_STATS: RunningStats = { count: 0, mean: 0, m2: 0 };
-
-export function addValue(stats: RunningStats, value: number): RunningStats {
-  const count = stats.count + 1;
-  const delta = value - stats.mean;
-  const mean = stats.mean + delta / count;
-  return { count, mean, m2: stats.m2 + delta * (value - mean) };
-}
 
 export function mergeStats(a: RunningStats, b: RunningStats): RunningStats {
   if (a.count === 0) return b;

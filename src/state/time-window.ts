@@ -1,4 +1,4 @@
-import { EMPTY_STATS, addValue, mergeStats } from './running-stats.js';
+import { EMPTY_STATS, mergeStats } from './running-stats.js';
 import type { RunningStats } from './running-stats.js';
 
 /** One time bucket of a sliding window, compact for the state file: `[bucket index, count, mean, M2]`. */
@@ -19,8 +19,13 @@ export function addToWindow(buckets: StatsBucket[], at: number, value: number, w
   const newest = buckets.at(-1);
   const index = newest === undefined ? at : Math.max(at, newest[0]);
   if (newest?.[0] === index) {
-    const stats = addValue(statsOf(newest), value);
-    buckets[buckets.length - 1] = [index, stats.count, stats.mean, stats.m2];
+    // Welford's update of the newest bucket in place (its older neighbours, and their cached merge, are untouched).
+    const count = newest[1] + 1;
+    const delta = value - newest[2];
+    const mean = newest[2] + delta / count;
+    newest[1] = count;
+    newest[3] = newest[3] + delta * (value - mean);
+    newest[2] = mean;
     return buckets;
   }
   // `concat` sizes the array exactly (a `push` would reserve room for 16 more buckets, held per baseline key).
