@@ -12,12 +12,12 @@ interface PackReport {
 }
 
 describe('the published package', () => {
-  it('ships the built code, signal and taxonomy data, the docs pages and nothing else', async () => {
+  it('ships the built code, signal and taxonomy data, the docs pages, the license and nothing else', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const paths = (JSON.parse(stdout) as PackReport[])[0]?.files.map(f => f.path) ?? [];
-    const allowed = [/^dist\/.+\.(js|d\.ts)$/, /^signals\/.+\.yaml$/, /^docs\/[^/]+\.md$/, /^(README|CHANGELOG)\.md$/, /^package\.json$/];
+    const allowed = [/^dist\/.+\.(js|d\.ts)$/, /^signals\/.+\.yaml$/, /^docs\/[^/]+\.md$/, /^(README|CHANGELOG)\.md$/, /^package\.json$/, /^LICENSE$/];
     expect(paths.filter(path => !allowed.some(pattern => pattern.test(path)))).toEqual([]);
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/gateway/index.js', 'dist/gateway/index.d.ts', 'dist/cli/main.js', 'signals/taxonomies/default.yaml']) {
+    for (const needed of ['LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/gateway/index.js', 'dist/gateway/index.d.ts', 'dist/cli/main.js', 'signals/taxonomies/default.yaml']) {
       expect(paths, needed).toContain(needed);
     }
     // Every file the package.json entry points name is shipped.
