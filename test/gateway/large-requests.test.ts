@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,10 +49,14 @@ describe('gateway: large requests cost bounded work and lose nothing', () => {
     const many = recordSpans(tracer => {
       for (let i = 0; i < 100_000; i++) tracer.startSpan('GET /item').end();
     });
-    // A backend that refuses connections keeps the first span queued while it is retried.
+    // A backend that refuses connections (a port just closed) keeps the first span queued while it is retried.
+    const closed = createServer();
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise(resolve => closed.close(resolve));
     gateway = await startTestGateway({
       limits: { maxRequestBytes: 64 * MB, maxQueueSpans: 50_000 },
-      forward: { endpoint: 'http://127.0.0.1:9/v1/traces', retry: { maxElapsedMs: 2_000 } },
+      forward: { endpoint: `http://127.0.0.1:${port}/v1/traces`, retry: { maxElapsedMs: 2_000 } },
     });
     expect((await post(present(ProtobufTraceSerializer.serializeRequest(one), 'protobuf body'))).status).toBe(200);
     const res = await post(present(ProtobufTraceSerializer.serializeRequest(many), 'protobuf body'));
