@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { SpanView } from '../normalize/span-view.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
-import type { FeedbackRecord, HealthNotice, SignalContext, SignalName, SignalReport } from '../signals/signal.js';
+import type { FeedbackRecord, HealthNotice, Signal, SignalContext, SignalName, SignalReport } from '../signals/signal.js';
 import type { TurnView } from '../turns/turn-view.js';
 import type { RawFinding } from './finding.js';
 
@@ -19,6 +19,10 @@ export interface SignalEngineHooks {
 const MAX_HEALTH_KEYS = 10_000;
 
 const NO_FINDINGS: readonly RawFinding[] = Object.freeze([]);
+
+const ON_SPAN = (signal: Signal, span: SpanView, ctx: SignalContext): void => signal.onSpan?.(span, ctx);
+const ON_TURN = (signal: Signal, turn: TurnView, ctx: SignalContext): void => signal.onTurn?.(turn, ctx);
+const ON_FEEDBACK = (signal: Signal, feedback: FeedbackRecord, ctx: SignalContext): void => signal.onFeedback?.(feedback, ctx);
 
 /** A signal with the one context it reports through, made once: evaluating a span allocates nothing when nothing is found. */
 interface Runner {
@@ -56,39 +60,27 @@ export class SignalEngine {
   }
 
   /** Findings of one span; a shared empty array when there are none (do not mutate). */
-  // One loop per kind, no closure per call: these run on every span and turn.
   evaluateSpan(span: SpanView): readonly RawFinding[] {
     this._concerns = span;
-    this._found = undefined;
-    for (const runner of this._spanRunners) {
-      try {
-        runner.configured.signal.onSpan?.(span, runner.ctx);
-      } catch (error) {
-        this._failed(runner, error);
-      }
-    }
-    return this._take();
+    return this._evaluate(this._spanRunners, ON_SPAN, span);
   }
 
   evaluateTurn(turn: TurnView): readonly RawFinding[] {
     this._concerns = turn;
-    this._found = undefined;
-    for (const runner of this._turnRunners) {
-      try {
-        runner.configured.signal.onTurn?.(turn, runner.ctx);
-      } catch (error) {
-        this._failed(runner, error);
-      }
-    }
-    return this._take();
+    return this._evaluate(this._turnRunners, ON_TURN, turn);
   }
 
   evaluateFeedback(feedback: FeedbackRecord): readonly RawFinding[] {
     this._concerns = undefined;
+    return this._evaluate(this._feedbackRunners, ON_FEEDBACK, feedback);
+  }
+
+  /** `call` is one of the module's constants, not a closure: this runs for every span and turn. */
+  private _evaluate<T>(runners: readonly Runner[], call: (signal: Signal, subject: T, ctx: SignalContext) => void, subject: T): readonly RawFinding[] {
     this._found = undefined;
-    for (const runner of this._feedbackRunners) {
+    for (const runner of runners) {
       try {
-        runner.configured.signal.onFeedback?.(feedback, runner.ctx);
+        call(runner.configured.signal, subject, runner.ctx);
       } catch (error) {
         this._failed(runner, error);
       }

@@ -71,42 +71,13 @@ export function bufferReader(bytes: Uint8Array): BufferReader {
 }
 
 export function emptySpanFields(): SpanFields {
-  return {
-    traceId: BAD_ID,
-    spanId: BAD_ID,
-    parentSpanId: '',
-    traceState: '',
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTime: [0, 0],
-    endTime: [0, 0],
-    attributes: {},
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    statusCode: 0,
-    statusMessage: '',
-  };
-}
-
-/** One span's bytes on their own (tests, tools). @throws Error when they are not a Span message. */
-export function readSpan(bytes: Uint8Array): SpanFields {
-  const reader = bufferReader(bytes);
-  const span = emptySpanFields();
-  readSpanFields(reader, reader.len, span);
+  const span = {} as SpanFields;
+  resetSpanFields(span);
   return span;
 }
 
-/**
- * Reads the Span message from the reader's position up to `end` into `span`,
- * every field reset first (so one scratch object serves a whole request; the
- * attributes, events and links are new each time).
- * @throws Error when the bytes are not a Span message (truncated, a field of the wrong wire type).
- */
-export function readSpanFields(reader: BufferReader, end: number, span: SpanFields): void {
+/** Every field to its default; attributes, events and links new (a scratch span serves a whole request). */
+function resetSpanFields(span: SpanFields): void {
   span.traceId = BAD_ID;
   span.spanId = BAD_ID;
   span.parentSpanId = '';
@@ -124,6 +95,24 @@ export function readSpanFields(reader: BufferReader, end: number, span: SpanFiel
   span.droppedLinksCount = 0;
   span.statusCode = 0;
   span.statusMessage = '';
+}
+
+/** One span's bytes on their own (tests, tools). @throws Error when they are not a Span message. */
+export function readSpan(bytes: Uint8Array): SpanFields {
+  const reader = bufferReader(bytes);
+  const span = emptySpanFields();
+  readSpanFields(reader, reader.len, span);
+  return span;
+}
+
+/**
+ * Reads the Span message from the reader's position up to `end` into `span`,
+ * every field reset first (so one scratch object serves a whole request; the
+ * attributes, events and links are new each time).
+ * @throws Error when the bytes are not a Span message (truncated, a field of the wrong wire type).
+ */
+export function readSpanFields(reader: BufferReader, end: number, span: SpanFields): void {
+  resetSpanFields(span);
   while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;

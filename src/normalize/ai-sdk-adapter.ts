@@ -1,7 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ConventionAdapter, ConventionFields, TurnStart } from './adapter.js';
 import type { AttributeReader } from './attribute-reader.js';
-import { digestArguments } from './content-hash.js';
 import { normalizeFinishReason } from './finish-reason.js';
 import { nonEmpty } from './genai-adapter.js';
 import { isRecord } from './genai-messages.js';
@@ -91,7 +90,7 @@ function plannedCalls(value: unknown, skimmed: boolean): PlannedToolCall[] | und
     if (typeof toolName !== 'string' || toolName === '' || (toolCallId !== undefined && typeof toolCallId !== 'string')) return undefined;
     const args = input ?? legacyArgs;
     const digestible = args !== undefined && !(skimmed && holdsSkipped(args));
-    planned.push(plannedToolCall(toolCallId === '' ? undefined : toolCallId, toolName, digestible ? () => digestArguments(args) : undefined));
+    planned.push(plannedToolCall(toolCallId === '' ? undefined : toolCallId, toolName, digestible ? args : undefined));
   }
   return planned;
 }

@@ -140,9 +140,13 @@ export function digestAttribute(value: AttributeValue | undefined, maxChars: num
   return digestOfCanonical(JSON.stringify(value));
 }
 
-/** Tool-call arguments may be an object or a JSON string of one; both digest the same. */
-export function digestArguments(args: unknown): ContentDigest {
+/**
+ * Tool-call arguments may be an object or a JSON string of one; both digest
+ * the same. A string over `maxChars` is sampled, not parsed (as attributes are).
+ */
+export function digestArguments(args: unknown, maxChars = Number.POSITIVE_INFINITY): ContentDigest {
   if (typeof args === 'string') {
+    if (args.length > maxChars) return sampledDigest(args);
     try {
       return digestValue(JSON.parse(args));
     } catch {

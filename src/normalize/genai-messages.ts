@@ -1,4 +1,3 @@
-import { digestArguments } from './content-hash.js';
 import { holdsSkipped } from './json-skim.js';
 import { plannedToolCall } from './span-view.js';
 import type { PlannedToolCall } from './span-view.js';
@@ -36,7 +35,7 @@ function toolCallOf(part: unknown, skimmed: boolean): PlannedToolCall | undefine
   if (!isRecord(part) || part['type'] !== 'tool_call') return undefined;
   const { id, name, arguments: args } = part;
   if (typeof name !== 'string' || name === '' || (id !== undefined && typeof id !== 'string')) return undefined;
-  return plannedToolCall(id === '' ? undefined : id, name, args === undefined || (skimmed && holdsSkipped(args)) ? undefined : () => digestArguments(args));
+  return plannedToolCall(id === '' ? undefined : id, name, skimmed && holdsSkipped(args) ? undefined : args);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

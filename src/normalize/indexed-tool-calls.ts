@@ -1,5 +1,4 @@
 import type { Attributes } from '@opentelemetry/api';
-import { digestArguments, digestAttribute } from './content-hash.js';
 import { plannedToolCall } from './span-view.js';
 import type { PlannedToolCall } from './span-view.js';
 
@@ -49,15 +48,7 @@ export function plannedCallsFromIndexedKeys(attributes: Attributes, layout: Inde
   return [...calls.values()]
     .filter((call): call is PartialCall & { name: string } => call.name !== undefined)
     .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
-    .map(call => {
-      const args = call.args;
-      return plannedToolCall(call.id, call.name, args === undefined ? undefined : () => digestArgs(args, maxContentChars));
-    });
-}
-
-/** Arguments over the content limit are sampled, not parsed. */
-function digestArgs(args: string, maxContentChars: number): string {
-  return args.length > maxContentChars ? (digestAttribute(args, maxContentChars) as string) : digestArguments(args);
+    .map(call => plannedToolCall(call.id, call.name, call.args, maxContentChars));
 }
 
 function parseKey(key: string, layout: IndexedToolCallLayout): { message: number; call: number; field: string } | undefined {

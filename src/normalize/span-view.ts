@@ -1,3 +1,4 @@
+import { digestArguments } from './content-hash.js';
 import type { ContentDigest } from './content-hash.js';
 
 /**
@@ -32,30 +33,34 @@ export interface PlannedToolCall {
 }
 
 /**
- * A planned call whose arguments digest `digestOf` computes on the first read
- * of `argsHash`, not on the span path (no signal compares planned arguments).
+ * A planned call whose arguments (`undefined`: none to digest) are digested on
+ * the first read of `argsHash`, not on the span path: no signal compares
+ * planned arguments, only replay fixtures show them. Argument strings over
+ * `maxContentChars` are sampled.
  */
-export function plannedToolCall(id: string | undefined, name: string, digestOf: (() => ContentDigest) | undefined): PlannedToolCall {
-  return new LazyPlannedCall(id, name, digestOf);
+export function plannedToolCall(id: string | undefined, name: string, args: unknown, maxContentChars = Number.POSITIVE_INFINITY): PlannedToolCall {
+  return new LazyPlannedCall(id, name, args, maxContentChars);
 }
 
 /** A class, not an object literal with a getter: V8 builds those on a slow path, about 20 times dearer. */
 class LazyPlannedCall implements PlannedToolCall {
   readonly id: string | undefined;
   readonly name: string;
-  #digestOf: (() => ContentDigest) | undefined;
+  #args: unknown;
+  readonly #maxContentChars: number;
   #argsHash: ContentDigest | undefined;
 
-  constructor(id: string | undefined, name: string, digestOf: (() => ContentDigest) | undefined) {
+  constructor(id: string | undefined, name: string, args: unknown, maxContentChars: number) {
     this.id = id;
     this.name = name;
-    this.#digestOf = digestOf;
+    this.#args = args;
+    this.#maxContentChars = maxContentChars;
   }
 
   get argsHash(): ContentDigest | undefined {
-    if (this.#digestOf !== undefined) {
-      this.#argsHash = this.#digestOf();
-      this.#digestOf = undefined;
+    if (this.#args !== undefined) {
+      this.#argsHash = digestArguments(this.#args, this.#maxContentChars);
+      this.#args = undefined;
     }
     return this.#argsHash;
   }
