@@ -13,7 +13,7 @@ import type { PlannedToolCall, SpanRole } from './span-view.js';
 const OPERATION_ID = 'ai.operationId';
 const FUNCTION_ID = 'ai.telemetry.functionId';
 const METADATA_PREFIX = 'ai.telemetry.metadata.';
-const CONVERSATION_METADATA_KEYS = ['conversationId', 'sessionId', 'threadId'].map(k => METADATA_PREFIX + k);
+const [CONVERSATION_ID_KEY, SESSION_ID_KEY, THREAD_ID_KEY] = ['conversationId', 'sessionId', 'threadId'].map(k => METADATA_PREFIX + k) as [string, string, string];
 const TOOL_CALL_NAME = 'ai.toolCall.name';
 const TOOL_CALL_ID = 'ai.toolCall.id';
 const TOOL_CALL_ARGS = 'ai.toolCall.args';
@@ -38,7 +38,7 @@ export const aiSdkAdapter: ConventionAdapter = {
     const role = roleOf(attrs.string(OPERATION_ID));
     into.role = role;
     into.agentName = attrs.string(FUNCTION_ID);
-    into.conversationId = attrs.firstString(...CONVERSATION_METADATA_KEYS);
+    into.conversationId = attrs.firstString(CONVERSATION_ID_KEY, SESSION_ID_KEY, THREAD_ID_KEY);
     into.provider = attrs.firstString('ai.model.provider', 'gen_ai.system');
     into.model = attrs.firstString('ai.response.model', 'ai.model.id');
     into.inputTokens = attrs.firstCount('ai.usage.inputTokens', 'ai.usage.promptTokens');
@@ -62,7 +62,7 @@ export const aiSdkAdapter: ConventionAdapter = {
     return {
       agentName: nonEmpty(attributes[FUNCTION_ID]),
       agentVersion: undefined,
-      conversationId: CONVERSATION_METADATA_KEYS.map(key => nonEmpty(attributes[key])).find(id => id !== undefined),
+      conversationId: nonEmpty(attributes[CONVERSATION_ID_KEY]) ?? nonEmpty(attributes[SESSION_ID_KEY]) ?? nonEmpty(attributes[THREAD_ID_KEY]),
     };
   },
 };

@@ -69,13 +69,10 @@ export class AttributeReader {
     return undefined;
   }
 
-  /** The first of several keys that holds a string (current name first, deprecated after). */
-  firstString(...keys: string[]): string | undefined {
-    for (const key of keys) {
-      const value = this.string(key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
+  /** The first of two or three keys that holds a string (current name first, deprecated after); fixed arity, so no array per call. */
+  firstString(first: string, second: string, third?: string): string | undefined {
+    const value = this.string(first) ?? this.string(second);
+    return value !== undefined || third === undefined ? value : this.string(third);
   }
 
   /** A finite, non-negative integer; numeric strings are accepted (OTLP int64 arrives as a string). */
@@ -88,12 +85,8 @@ export class AttributeReader {
     return undefined;
   }
 
-  firstCount(...keys: string[]): number | undefined {
-    for (const key of keys) {
-      const value = this.count(key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
+  firstCount(first: string, second: string): number | undefined {
+    return this.count(first) ?? this.count(second);
   }
 
   /** A finite number; numeric strings are accepted. */

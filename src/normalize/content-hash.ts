@@ -78,7 +78,7 @@ function canonicalObject(object: Record<string, unknown>): string {
     if (i > 0 && (keys[i - 1] as string) > key) sorted = false;
     if (!indexLike && isArrayIndex(key)) indexLike = true;
   }
-  if (!sorted) keys.sort();
+  if (!sorted) sortKeys(keys);
   // A plain object lists array-index keys first, in numeric order, whatever the insertion order.
   const ordered = indexLike ? [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter(key => !isArrayIndex(key))] : keys;
   let out = '{';
@@ -90,6 +90,23 @@ function canonicalObject(object: Record<string, unknown>): string {
     out += `${out.length > 1 ? ',' : ''}${quoted(key)}:${text}`;
   }
   return `${out}}`;
+}
+
+/** Sorts like `Array.prototype.sort()` (UTF-16 code units; keys are distinct), without its work array for the usual few keys. */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 function isArrayIndex(key: string): boolean {

@@ -295,8 +295,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
       view.agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
     }
-    for (const key of view.malformed) this.metrics.malformed.add([key]);
-    for (const key of view.limited) this.metrics.contentLimited.add([key]);
+    if (view.malformed.length > 0) for (const key of view.malformed) this.metrics.malformed.add([key]);
+    if (view.limited.length > 0) for (const key of view.limited) this.metrics.contentLimited.add([key]);
     if (evictedSummary !== undefined) {
       // Its turn was already decided on partial data; do not count it twice.
       this._evictedRoots.delete(context.spanId);

@@ -28,6 +28,11 @@ export function medianOf(histograms: readonly LogHistogram[]): { median: number;
  * bin's geometric middle), and how many values they are over.
  */
 export function quantilesOf(histograms: readonly LogHistogram[], quantiles: readonly number[]): { values: number[]; count: number } {
+  // One histogram (a window of one day) is read as it is: its bins are integer keys, which objects list in ascending order.
+  if (histograms.length === 1) {
+    const only = quantilesInOrder(histograms[0] as LogHistogram, quantiles);
+    if (only !== undefined) return only;
+  }
   const merged = new Map<number, number>();
   let count = 0;
   for (const histogram of histograms) {
@@ -47,5 +52,40 @@ export function quantilesOf(histograms: readonly LogHistogram[], quantiles: read
     }
     return 0;
   });
+  return { values, count };
+}
+
+// Scratch for the one-histogram path: reused, so a quantile costs one key listing and no other allocation.
+const scratchBins: number[] = [];
+const scratchCounts: number[] = [];
+
+/** Undefined when the keys are not strictly ascending numbers (a hand-edited state file): the merge above handles those. */
+function quantilesInOrder(histogram: LogHistogram, quantiles: readonly number[]): { values: number[]; count: number } | undefined {
+  let count = 0;
+  let previous = -Infinity;
+  let size = 0;
+  for (const bin in histogram) {
+    const at = Number(bin);
+    if (!(at > previous)) return undefined;
+    previous = at;
+    const n = histogram[bin] ?? 0;
+    scratchBins[size] = at;
+    scratchCounts[size] = n;
+    size++;
+    count += n;
+  }
+  const values: number[] = [];
+  for (const q of quantiles) {
+    let seen = 0;
+    let value = 0;
+    for (let i = 0; i < size; i++) {
+      seen += scratchCounts[i] as number;
+      if (seen >= q * count) {
+        value = 2 ** (((scratchBins[i] as number) + 0.5) / BINS_PER_DOUBLING) - 1;
+        break;
+      }
+    }
+    values.push(value);
+  }
   return { values, count };
 }

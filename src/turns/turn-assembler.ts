@@ -281,7 +281,8 @@ export class TurnAssembler {
       return;
     }
     const open = members.some(at => !state.isEnded(at));
-    steps.sort((a, b) => a.startMs - b.startMs);
+    // Members come in start order almost always; the (stable) sort is then a no-op, so skip its work array.
+    if (!inStartOrder(steps)) steps.sort((a, b) => a.startMs - b.startMs);
     const spanFindings = members.flatMap(at => state.findings(at) ?? []);
     const agentOf = (at: number) => state.agent(at);
     const firstAgent = <K extends 'name' | 'version' | 'conversationId'>(key: K) => {
@@ -379,4 +380,9 @@ export class TurnAssembler {
   private _releaseIfSettled(state: TraceState): void {
     if (state.isSettled()) this._states.delete(state.traceId);
   }
+}
+
+function inStartOrder(steps: readonly StepSummary[]): boolean {
+  for (let i = 1; i < steps.length; i++) if ((steps[i] as StepSummary).startMs < (steps[i - 1] as StepSummary).startMs) return false;
+  return true;
 }
