@@ -210,19 +210,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    let taken = false;
-    let out = span;
+    let out: ReadableSpan | undefined = span;
     if (this._shutdown === undefined) {
       try {
-        const result = this._process(span);
-        out = result.out;
-        taken = result.taken;
+        out = this._process(span);
         this._ensureSweeping();
       } catch (error) {
         this._internalError('end', error);
       }
     }
-    if (!taken) this._forward(out);
+    if (out !== undefined) this._forward(out);
   }
 
   /**
@@ -280,16 +277,16 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
    * One pass per span: view it once, judge it, and either hand it to the
    * assembler (a turn root, written once when its turn is decided) or return
    * it with what it carries written on it once (a copy only when something is
-   * written).
+   * written). Returns what to forward now, undefined when the assembler took the span.
    */
-  private _process(span: ReadableSpan): { out: ReadableSpan; taken: boolean } {
+  private _process(span: ReadableSpan): ReadableSpan | undefined {
     const context = span.spanContext();
     const adapter = adapterFor(span, this._adapters);
     const evictedSummary = this._evictedRoots.size === 0 ? undefined : this._evictedRoots.get(context.spanId);
     if (!adapter && evictedSummary === undefined && !this._assembler.isTracked(context.traceId)) {
       // Not an agent span, not in an agent trace; unless its keys say it is one we cannot read.
       const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
-      return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
+      return diagnostics ? enrichSpan(span, diagnostics) : span;
     }
     const view = viewOf(span, adapter, this._options.maxContentChars);
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
@@ -300,7 +297,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (evictedSummary !== undefined) {
       // Its turn was already decided on partial data; do not count it twice.
       this._evictedRoots.delete(context.spanId);
-      return { out: enrichSpan(span, [], evictedSummary), taken: false };
+      return enrichSpan(span, [], evictedSummary);
     }
     const raw = view.role === 'other' ? NO_FINDINGS : this._engine.evaluateSpan(view);
     const diagnostics = adapter ? this._health.checkView(view, span.endTime) : this._health.checkUnmatched(span.attributes, span.endTime);
@@ -309,9 +306,9 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     // the assembler may decide the turn. A turn root the assembler takes keeps
     // its diagnostics until its turn writes everything at once.
     const provisional = raw.length === 0 ? NO_EVENTS : raw.map(r => findingEvent(this._classify(r, view.traceId, undefined, view.agentName, false), span.endTime));
-    if (this._assembler.spanEnded(span, view, raw, diagnostics ?? NO_EVENTS)) return { out: span, taken: true };
-    if (provisional.length === 0) return { out: diagnostics ? enrichSpan(span, diagnostics) : span, taken: false };
-    return { out: enrichSpan(span, diagnostics ? [...diagnostics, ...provisional] : provisional), taken: false };
+    if (this._assembler.spanEnded(span, view, raw, diagnostics ?? NO_EVENTS)) return undefined;
+    if (provisional.length === 0) return diagnostics ? enrichSpan(span, diagnostics) : span;
+    return enrichSpan(span, diagnostics ? [...diagnostics, ...provisional] : provisional);
   }
 
   private _onTurn(turn: AssembledTurn): void {

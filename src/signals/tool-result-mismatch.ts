@@ -77,11 +77,19 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
 
       const now = deps.now();
       const key = `${tool}\u0000${argsHash}`;
-      const previous = memory.get(key);
-      memory.set(key, [resultHash, now, record.epoch]);
-      const comparable = previous !== undefined && now - previous[1] <= config.ttlMs && previous[2] === record.epoch;
-      if (comparable) {
-        const differs = previous[0] !== resultHash;
+      const remembered = memory.get(key);
+      const comparable = remembered !== undefined && now - remembered[1] <= config.ttlMs && remembered[2] === record.epoch;
+      const previousHash = remembered?.[0];
+      // Overwritten in place: no new array per repeated call.
+      if (remembered === undefined) memory.set(key, [resultHash, now, record.epoch]);
+      else {
+        remembered[0] = resultHash;
+        remembered[1] = now;
+        remembered[2] = record.epoch;
+        memory.set(key, remembered);
+      }
+      if (comparable && previousHash !== undefined) {
+        const differs = previousHash !== resultHash;
         record.compared++;
         if (differs) record.differed++;
         if (behaviour === undefined && record.compared >= config.minComparisons && record.differed / record.compared > config.learnDifferRatio) {
@@ -99,7 +107,7 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
               'gen_ai.tool.name': tool,
               args_hash: sha256Of(argsHash),
               result_hash: sha256Of(resultHash),
-              previous_result_hash: sha256Of(previous[0]),
+              previous_result_hash: sha256Of(previousHash),
             },
           });
         }
