@@ -73,9 +73,9 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       if (configured !== undefined || !learned.enabled) return;
       const stored: Baseline = baselines.get(taskType) ?? [];
       const today = Math.max(Math.floor(deps.now() / DAY_MS), stored.at(-1)?.[0] ?? 0);
-      const window = stored.filter(([day]) => day > today - windowDays);
+      const window = allAfter(stored, today - windowDays) ? stored : stored.filter(([day]) => day > today - windowDays);
       const { values, count } = quantilesOf(
-        window.map(([, histogram]) => histogram),
+        window.length === 1 ? [(window[0] as Baseline[number])[1]] : window.map(([, histogram]) => histogram),
         [learned.quantile, 0.5],
       );
       const [low = 0, median = 0] = values;
@@ -104,4 +104,10 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
 function sumTokens(steps: readonly StepSummary[]): number | undefined {
   const known = steps.map(s => s.outputTokens).filter((t): t is number => t !== undefined);
   return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+}
+
+/** True when every day is after `cutoff`: the window is the stored baseline itself, not a copy per turn. */
+function allAfter(baseline: Baseline, cutoff: number): boolean {
+  for (const [day] of baseline) if (day <= cutoff) return false;
+  return true;
 }
