@@ -56,12 +56,23 @@ writeSummary(args.out, { machine, benches: summaries });
 function compactTable(s: Record<string, unknown>): string {
   const rows: string[][] = [];
   const spread = (x: Spread | undefined, digits = 2): string => (x === undefined ? 'n/a' : `${fmt(x.median, digits)} (IQR ${fmt(x.p25, digits)}–${fmt(x.p75, digits)})`);
-  const a = s['in-process-overhead'] as { baselineUsPerSpan: Spread; triageUsPerSpan: Spread; ratio: Spread } | undefined;
+  type Overhead = { baselineUsPerSpan: Spread; triageUsPerSpan: Spread; ratio: Spread };
+  const a = s['in-process-overhead'] as (Overhead & { withSerializingExporter?: Overhead }) | undefined;
   if (a) rows.push(['(a) in-process, agent mix, triage+BSP vs BSP', `${fmt(a.baselineUsPerSpan.median)} → ${fmt(a.triageUsPerSpan.median)} µs/span`, spread(a.ratio), 'median ≤ 1.10 (goal 1.05)']);
-  const b = s['payload-scaling'] as { rows: { size: string; baselineUsPerTurn: Spread; addedUsPerTurn: Spread }[]; addedGrowth50KBover01KB: number } | undefined;
+  const aContext = a?.withSerializingExporter;
+  if (aContext) rows.push(['(a) context: exporter serializing OTLP/protobuf', `${fmt(aContext.baselineUsPerSpan.median)} → ${fmt(aContext.triageUsPerSpan.median)} µs/span`, spread(aContext.ratio), '']);
+  type Scaling = { rows: { size: string; baselineUsPerTurn: Spread; addedUsPerTurn: Spread }[]; addedGrowth50KBover01KB: number };
+  const b = s['payload-scaling'] as (Scaling & { withSerializingExporter?: Scaling }) | undefined;
   if (b) {
     for (const row of b.rows) rows.push([`(b) 3-span turn, ${row.size} content: triage adds`, `${fmt(row.addedUsPerTurn.median, 1)} µs/turn (BSP alone ${fmt(row.baselineUsPerTurn.median, 1)})`, '', '']);
     rows.push(['(b) added(50 KB) / added(0.1 KB)', '', fmt(b.addedGrowth50KBover01KB), '≤ 2']);
+    const context = b.withSerializingExporter;
+    if (context) {
+      const added = context.rows.map(row => `${fmt(row.addedUsPerTurn.median, 1)} (IQR ${fmt(row.addedUsPerTurn.p25, 1)}–${fmt(row.addedUsPerTurn.p75, 1)}) at ${row.size}`).join(', ');
+      const large = context.rows[1];
+      const ratio = large !== undefined && large.addedUsPerTurn.p25 > 0 ? fmt(context.addedGrowth50KBover01KB) : 'n/a (50 KB: IQR spans 0)';
+      rows.push(['(b) context: exporter serializing OTLP/protobuf, added(50 KB) / added(0.1 KB)', `triage adds ${added} µs/turn`, ratio, '']);
+    }
   }
   const c = s['gateway-throughput'] as
     | {

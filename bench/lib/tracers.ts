@@ -1,7 +1,9 @@
 /**
  * Real `BasicTracerProvider`s with a `BatchSpanProcessor` in front of a no-op
- * exporter, with or without the triage processor (the built package) before
- * it. The batch processor never drops: its queue holds more than a round.
+ * exporter (or, for context, one that serializes each batch as OTLP/protobuf
+ * the way the stock OTLP exporter does before its network call), with or
+ * without the triage processor (the built package) before it. The batch
+ * processor never drops: its queue holds more than a round.
  */
 import type { Tracer } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -9,6 +11,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { AgentTriageSpanProcessor } from '../../dist/index.js';
 
 /** Counts and discards: we measure the span path, not an exporter. */
@@ -23,14 +26,29 @@ export class CountingNoopExporter implements SpanExporter {
   }
 }
 
+/**
+ * Serializes each batch as an OTLP/protobuf request and drops the bytes: the
+ * work a real OTLP exporter does on the application's thread, which also reads
+ * (and so flattens) every content string. A no-op exporter never touches them.
+ */
+export class SerializingExporter extends CountingNoopExporter {
+  bytes = 0;
+  override export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.bytes += ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
+    super.export(spans, done);
+  }
+}
+
+export type BenchExporter = 'noop' | 'protobuf';
+
 export interface BenchTracer {
   readonly tracer: Tracer;
   readonly exporter: CountingNoopExporter;
   readonly provider: BasicTracerProvider;
 }
 
-export function benchTracer(triage: boolean, maxQueueSize: number): BenchTracer {
-  const exporter = new CountingNoopExporter();
+export function benchTracer(triage: boolean, maxQueueSize: number, kind: BenchExporter = 'noop'): BenchTracer {
+  const exporter = kind === 'protobuf' ? new SerializingExporter() : new CountingNoopExporter();
   const batch = new BatchSpanProcessor(exporter, { maxQueueSize, maxExportBatchSize: 512, scheduledDelayMillis: 5000 });
   const processor = triage ? new AgentTriageSpanProcessor({ next: batch, meterProvider: new MeterProvider(), state: { persistence: false } }) : batch;
   const provider = new BasicTracerProvider({ spanProcessors: [processor] });
