@@ -16,7 +16,7 @@ import { benchTracer, timedRound } from './lib/tracers.js';
 import type { BenchExporter } from './lib/tracers.js';
 
 const args = benchArgs('payload-scaling');
-const ROUNDS = args.quick ? 6 : 24;
+const ROUNDS = args.quick ? 6 : 60;
 const SIZES = [{ label: '0.1 KB', bytes: 100, turns: args.quick ? 200 : 1000 }, { label: '50 KB', bytes: 50_000, turns: args.quick ? 40 : 200 }];
 const SPANS = 3;
 const CONTEXT_ROUNDS = args.quick ? 4 : 12;
