@@ -9,8 +9,9 @@ const INDEXED_FROM = 48;
  * The span ids of one trace, numbered in the order they were added. While
  * every id has the usual 16 characters they are packed in one flat string
  * (16 bytes an id instead of a string object and a pointer); an id of another
- * length turns the table into a plain list. Large traces add a map. A trace
- * state is one (a base class, not a field: one object less per trace).
+ * length turns the table into a plain list, and so does a large trace, which
+ * also gets a map. A trace state is one (a base class, not a field: one object
+ * less per trace).
  */
 export class IdTable {
   private _packed = '';
@@ -24,7 +25,8 @@ export class IdTable {
 
   addId(id: string): number {
     const at = this._size++;
-    if (this._list === undefined && id.length !== WIDTH) this._list = this._unpack();
+    // Past INDEXED_FROM ids a map finds them: the packed string (copied whole on each add) gives way to a list.
+    if (this._list === undefined && (id.length !== WIDTH || this._size > INDEXED_FROM)) this._list = this._unpack();
     if (this._list) this._list.push(id);
     else this._packed = flatString(this._packed + id);
     if (this._index) {

@@ -1,5 +1,4 @@
-import { isFailed, isProviderFailureStatus } from '../normalize/span-view.js';
-import type { PlannedToolCall, SpanOutcome, SpanView } from '../normalize/span-view.js';
+import type { PlannedToolCall, SpanOutcome } from '../normalize/span-view.js';
 import { flatString } from '../state/flat-string.js';
 import type { StepError, StepMessage, StepSummary } from './turn-view.js';
 
@@ -199,54 +198,49 @@ class Reader {
 }
 
 /**
- * The step an LLM step or tool call leaves in its open turn: {@link StepSummary}
- * packed into one flat string. Strings found in `context` (the trace's step
- * text, which must not change while the step is held) are referred to.
+ * The step an LLM step or tool call leaves in its open turn: its
+ * {@link StepSummary} packed into one flat string. Strings found in `context`
+ * (the trace's step text, which must not change while the step is held) are
+ * referred to. The span and parent ids are not packed: the trace knows them.
  */
-export function encodeStep(
-  view: SpanView,
-  role: StepSummary['role'],
-  messages: readonly StepMessage[] | undefined,
-  pool: StringPool,
-  context = '',
-): string {
+export function encodeStep(step: StepSummary, pool: StringPool, context = ''): string {
   const w = new Writer(pool, context);
-  const failed = isFailed(view);
-  w.out = role === 'llm_step' ? 'l' : 't';
-  w.pooled(view.name);
-  w.num(view.startMs);
-  w.after(view.startMs, view.endMs);
-  w.bool(failed);
-  w.pooled(view.toolName);
-  w.str(view.toolCallId);
-  w.str(view.argsHash);
-  w.str(view.resultHash);
-  w.num(view.outputTokens);
-  w.num(view.plannedToolCalls.length);
-  for (const call of view.plannedToolCalls) {
+  w.out = step.role === 'llm_step' ? 'l' : 't';
+  w.pooled(step.name);
+  w.num(step.startMs);
+  w.after(step.startMs, step.endMs);
+  w.bool(step.failed);
+  w.pooled(step.toolName);
+  w.str(step.toolCallId);
+  w.str(step.argsHash);
+  w.str(step.resultHash);
+  w.num(step.outputTokens);
+  w.num(step.plannedToolCalls.length);
+  for (const call of step.plannedToolCalls) {
     w.str(call.id);
     w.pooled(call.name);
     w.str(call.argsHash);
   }
-  w.pooled(view.model);
-  w.num(view.temperature);
-  w.num(view.maxTokens);
-  w.pooled(view.region);
-  if (failed || isProviderFailureStatus(view.httpStatusCode)) {
+  w.pooled(step.model);
+  w.num(step.temperature);
+  w.num(step.maxTokens);
+  w.pooled(step.region);
+  const error = step.error;
+  if (error) {
     w.bool(true);
-    w.pooled(view.status);
-    w.str(view.statusMessage);
-    w.pooled(view.errorType);
-    w.num(view.httpStatusCode);
-    w.pooled(view.exceptionType);
-    w.str(view.exceptionMessage);
+    w.pooled(error.status);
+    w.str(error.statusMessage);
+    w.pooled(error.errorType);
+    w.num(error.httpStatusCode);
+    w.pooled(error.exceptionType);
+    w.str(error.exceptionMessage);
   } else {
     w.bool(false);
   }
-  if (messages === undefined) w.num(undefined);
+  if (step.messages === undefined) w.num(undefined);
   else {
-    w.num(messages.length);
-    for (const message of messages) {
+    w.num(step.messages.length);
+    for (const message of step.messages) {
       w.pooled(message.role);
       w.str(message.content);
     }

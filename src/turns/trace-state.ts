@@ -2,6 +2,7 @@ import type { RawFinding } from '../engine/finding.js';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { SpanView } from '../normalize/span-view.js';
 import { IdTable } from './id-table.js';
+import { encodeStep } from './step-codec.js';
 import type { StringPool } from './step-codec.js';
 import type { StepSummary } from './turn-view.js';
 import { flatString } from '../state/flat-string.js';
@@ -43,9 +44,13 @@ export class SharedStrings {
 
   agent(name: string | undefined, version: string | undefined, conversationId: string | undefined): AgentInfo | undefined {
     if (name === undefined && version === undefined && conversationId === undefined) return undefined;
-    if (conversationId !== undefined) return new AgentInfo(name, version, conversationId);
     const last = this._last;
-    if (last !== undefined && last.name === name && last.version === version) return last;
+    if (last !== undefined && last.name === name && last.version === version && last.conversationId === conversationId) return last;
+    if (conversationId !== undefined) {
+      // Conversation ids are too many to keep in the map; the spans of one turn still share one record.
+      this._last = new AgentInfo(name, version, conversationId);
+      return this._last;
+    }
     const key = `${name ?? ''}\u0000${version === undefined ? '\u0001' : version}`;
     let info = this._agents.get(key);
     if (info === undefined) {
@@ -277,13 +282,13 @@ export class TraceState extends IdTable {
   }
 
   /**
-   * Keeps the step `pack` makes, given the trace's step text to refer into.
-   * That text only grows while steps are held (references stay valid); past
+   * Keeps the step packed, referring into the trace's step text. That text
+   * only grows while steps are held (references stay valid); past
    * {@link MAX_SHARED_TEXT} a step is kept as a string of its own.
    */
-  setStep(at: number, pack: (context: string) => string): void {
+  setStep(at: number, step: StepSummary): void {
     this.clearStep(at);
-    const packed = pack(this._text);
+    const packed = encodeStep(step, this.shared.strings, this._text);
     this._packedSteps++;
     if (this._text.length < MAX_SHARED_TEXT) {
       this._cells[at * STRIDE + 3] = this._text.length;

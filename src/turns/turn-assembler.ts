@@ -5,7 +5,7 @@ import type { SpanView } from '../normalize/span-view.js';
 import type { TurnStart } from '../normalize/adapter.js';
 import { SharedStrings, TraceState } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
-import { StringPool, decodeStep, encodeStep } from './step-codec.js';
+import { StringPool, decodeStep } from './step-codec.js';
 import { stepSummaryOf } from './step-summary.js';
 
 /**
@@ -22,8 +22,6 @@ export interface AssemblerLimits {
   readonly rootGraceMs: number;
   readonly decisionWaitMs: number;
   readonly orphanTimeoutMs: number;
-  /** Internal: traces in flight past which steps are packed (default {@link PACK_FROM_TRACES}). */
-  readonly packStepsFromTraces?: number;
 }
 
 /** A turn ready for turn-level signals, with the root span to enrich when it has ended. */
@@ -284,10 +282,9 @@ export class TurnAssembler {
     // Members come in start order almost always; the (stable) sort is then a no-op, so skip its work array.
     if (!inStartOrder(steps)) steps.sort((a, b) => a.startMs - b.startMs);
     const spanFindings = members.flatMap(at => state.findings(at) ?? []);
-    const agentOf = (at: number) => state.agent(at);
     const firstAgent = <K extends 'name' | 'version' | 'conversationId'>(key: K) => {
       for (const at of members) {
-        const value = agentOf(at)?.[key];
+        const value = state.agent(at)?.[key];
         if (value !== undefined) return value;
       }
       return undefined;
@@ -373,8 +370,9 @@ export class TurnAssembler {
     if (findings.length > 0) state.setFindings(at, findings);
     const role = view.role;
     if (role !== 'llm_step' && role !== 'tool_call') return;
-    if (this._states.size > (this._limits.packStepsFromTraces ?? PACK_FROM_TRACES)) state.setStep(at, context => encodeStep(view, role, messages, state.shared.strings, context));
-    else state.setStepSummary(at, stepSummaryOf(view, role, messages));
+    const step = stepSummaryOf(view, role, messages);
+    if (this._states.size > PACK_FROM_TRACES) state.setStep(at, step);
+    else state.setStepSummary(at, step);
   }
 
   private _releaseIfSettled(state: TraceState): void {
