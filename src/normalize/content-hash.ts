@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { AttributeValue } from '@opentelemetry/api';
+import { flatString } from '../state/flat-string.js';
 
 /**
  * A digest of tool arguments or results: two contents are equal exactly when
@@ -22,8 +23,9 @@ function sha256Hex(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
+/** Flat (see {@link flatString}): digests are held for long, in open turns and in signal memory. */
 export function sha256(text: string): string {
-  return `sha256:${sha256Hex(text)}`;
+  return flatString(`sha256:${sha256Hex(text)}`);
 }
 
 /**
@@ -121,7 +123,7 @@ export function hashValue(value: unknown): string {
 }
 
 function digestOfCanonical(text: string): ContentDigest {
-  return text.length <= MAX_INLINE_CHARS ? INLINE_MARKER + text : sha256(text);
+  return text.length <= MAX_INLINE_CHARS ? flatString(INLINE_MARKER + text) : sha256(text);
 }
 
 /** Digest of an already-parsed value (e.g. tool-call arguments inside output messages). */

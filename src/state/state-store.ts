@@ -128,7 +128,6 @@ export class StateStore {
     else space.unvalidated?.delete(key);
     // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
     space.entries.set(flatString(key), value);
-    if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') flatString(item);
     this._dirty = true;
     this._evictOverflow(space);
   }
