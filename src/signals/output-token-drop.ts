@@ -75,7 +75,7 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       const today = Math.max(Math.floor(deps.now() / DAY_MS), stored.at(-1)?.[0] ?? 0);
       const window = allAfter(stored, today - windowDays) ? stored : stored.filter(([day]) => day > today - windowDays);
       const { values, count } = quantilesOf(
-        window.length === 1 ? [(window[0] as Baseline[number])[1]] : window.map(([, histogram]) => histogram),
+        window.map(([, histogram]) => histogram),
         [learned.quantile, 0.5],
       );
       const [low = 0, median = 0] = values;

@@ -17,63 +17,16 @@ export function countInHistogram(histogram: Record<string, number>, value: numbe
   histogram[bin] = (histogram[bin] ?? 0) + 1;
 }
 
-/** The median of the merged histograms, at bin resolution, and how many values it is over. */
-export function medianOf(histograms: readonly LogHistogram[]): { median: number; count: number } {
-  const { values, count } = quantilesOf(histograms, [0.5]);
-  return { median: values[0] ?? 0, count };
-}
-
 /**
  * Quantiles (each in [0, 1]) of the merged histograms, at bin resolution (a
  * bin's geometric middle), and how many values they are over.
  */
 export function quantilesOf(histograms: readonly LogHistogram[], quantiles: readonly number[]): { values: number[]; count: number } {
   // One histogram (a window of one day) is read as it is: its bins are integer keys, which objects list in ascending order.
-  if (histograms.length === 1) {
-    const only = quantilesInOrder(histograms[0] as LogHistogram, quantiles);
-    if (only !== undefined) return only;
-  }
-  const merged = new Map<number, number>();
+  let size = histograms.length === 1 ? binsInKeyOrder(histograms[0] as LogHistogram) : -1;
+  if (size < 0) size = mergedBins(histograms);
   let count = 0;
-  for (const histogram of histograms) {
-    for (const bin in histogram) {
-      const n = histogram[bin] ?? 0;
-      const at = Number(bin);
-      merged.set(at, (merged.get(at) ?? 0) + n);
-      count += n;
-    }
-  }
-  const bins = [...merged.keys()].sort((a, b) => a - b);
-  const values = quantiles.map(q => {
-    let seen = 0;
-    for (const bin of bins) {
-      seen += merged.get(bin) ?? 0;
-      if (seen >= q * count) return 2 ** ((bin + 0.5) / BINS_PER_DOUBLING) - 1;
-    }
-    return 0;
-  });
-  return { values, count };
-}
-
-// Scratch for the one-histogram path: reused, so a quantile costs one key listing and no other allocation.
-const scratchBins: number[] = [];
-const scratchCounts: number[] = [];
-
-/** Undefined when the keys are not strictly ascending numbers (a hand-edited state file): the merge above handles those. */
-function quantilesInOrder(histogram: LogHistogram, quantiles: readonly number[]): { values: number[]; count: number } | undefined {
-  let count = 0;
-  let previous = -Infinity;
-  let size = 0;
-  for (const bin in histogram) {
-    const at = Number(bin);
-    if (!(at > previous)) return undefined;
-    previous = at;
-    const n = histogram[bin] ?? 0;
-    scratchBins[size] = at;
-    scratchCounts[size] = n;
-    size++;
-    count += n;
-  }
+  for (let i = 0; i < size; i++) count += scratchCounts[i] as number;
   const values: number[] = [];
   for (const q of quantiles) {
     let seen = 0;
@@ -88,4 +41,40 @@ function quantilesInOrder(histogram: LogHistogram, quantiles: readonly number[])
     values.push(value);
   }
   return { values, count };
+}
+
+// The bins being read, ascending, and their counts: reused, so a quantile costs one key listing and no other allocation.
+const scratchBins: number[] = [];
+const scratchCounts: number[] = [];
+
+/** Fills the scratch from one histogram; -1 when its keys are not strictly ascending numbers (a hand-edited state file). */
+function binsInKeyOrder(histogram: LogHistogram): number {
+  let previous = -Infinity;
+  let size = 0;
+  for (const bin in histogram) {
+    const at = Number(bin);
+    if (!(at > previous)) return -1;
+    previous = at;
+    scratchBins[size] = at;
+    scratchCounts[size] = histogram[bin] ?? 0;
+    size++;
+  }
+  return size;
+}
+
+/** Fills the scratch with the merged bins of several histograms, in ascending order. */
+function mergedBins(histograms: readonly LogHistogram[]): number {
+  const merged = new Map<number, number>();
+  for (const histogram of histograms) {
+    for (const bin in histogram) {
+      const at = Number(bin);
+      merged.set(at, (merged.get(at) ?? 0) + (histogram[bin] ?? 0));
+    }
+  }
+  const bins = [...merged.keys()].sort((a, b) => a - b);
+  for (const [i, bin] of bins.entries()) {
+    scratchBins[i] = bin;
+    scratchCounts[i] = merged.get(bin) ?? 0;
+  }
+  return bins.length;
 }
