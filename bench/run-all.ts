@@ -62,16 +62,20 @@ function compactTable(s: Record<string, unknown>): string {
   const aContext = a?.withSerializingExporter;
   if (aContext) rows.push(['(a) context: exporter serializing OTLP/protobuf', `${fmt(aContext.baselineUsPerSpan.median)} → ${fmt(aContext.triageUsPerSpan.median)} µs/span`, spread(aContext.ratio), '']);
   type Scaling = { rows: { size: string; baselineUsPerTurn: Spread; addedUsPerTurn: Spread }[]; addedGrowth50KBover01KB: number };
-  const b = s['payload-scaling'] as (Scaling & { withSerializingExporter?: Scaling }) | undefined;
+  const b = s['payload-scaling'] as (Scaling & { withSerializingExporter?: Scaling; withContentFlattenedFirst?: Scaling }) | undefined;
   if (b) {
     for (const row of b.rows) rows.push([`(b) 3-span turn, ${row.size} content: triage adds`, `${fmt(row.addedUsPerTurn.median, 1)} µs/turn (BSP alone ${fmt(row.baselineUsPerTurn.median, 1)})`, '', '']);
     rows.push(['(b) added(50 KB) / added(0.1 KB)', '', fmt(b.addedGrowth50KBover01KB), '≤ 2']);
-    const context = b.withSerializingExporter;
-    if (context) {
+    const contexts: [string, Scaling | undefined][] = [
+      ['exporter serializing OTLP/protobuf', b.withSerializingExporter],
+      ['content flattened first', b.withContentFlattenedFirst],
+    ];
+    for (const [label, context] of contexts) {
+      if (!context) continue;
       const added = context.rows.map(row => `${fmt(row.addedUsPerTurn.median, 1)} (IQR ${fmt(row.addedUsPerTurn.p25, 1)}–${fmt(row.addedUsPerTurn.p75, 1)}) at ${row.size}`).join(', ');
       const large = context.rows[1];
       const ratio = large !== undefined && large.addedUsPerTurn.p25 > 0 ? fmt(context.addedGrowth50KBover01KB) : 'n/a (50 KB: IQR spans 0)';
-      rows.push(['(b) context: exporter serializing OTLP/protobuf, added(50 KB) / added(0.1 KB)', `triage adds ${added} µs/turn`, ratio, '']);
+      rows.push([`(b) context: ${label}, added(50 KB) / added(0.1 KB)`, `triage adds ${added} µs/turn`, ratio, '']);
     }
   }
   const c = s['gateway-throughput'] as
