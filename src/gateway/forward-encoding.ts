@@ -17,18 +17,6 @@ const TAG_SCOPE = 10; // ScopeSpans.scope = 1
 const TAG_SPAN = 18; // ScopeSpans.spans = 2
 const TAG_SPAN_ATTRIBUTE = 74; // Span.attributes = 9
 const TAG_SPAN_EVENT = 90; // Span.events = 11
-const TAG_KEY = 10; // KeyValue.key = 1
-const TAG_VALUE = 18; // KeyValue.value = 2
-const TAG_STRING_VALUE = 10; // AnyValue.string_value = 1
-const TAG_BOOL_VALUE = 16; // AnyValue.bool_value = 2
-const TAG_INT_VALUE = 24; // AnyValue.int_value = 3
-const TAG_DOUBLE_VALUE = 33; // AnyValue.double_value = 4
-const TAG_ARRAY_VALUE = 42; // AnyValue.array_value = 5
-const TAG_ARRAY_ITEM = 10; // ArrayValue.values = 1
-const TAG_EVENT_TIME = 9; // Event.time_unix_nano = 1
-const TAG_EVENT_NAME = 18; // Event.name = 2
-const TAG_EVENT_ATTRIBUTE = 26; // Event.attributes = 3
-const TAG_EVENT_DROPPED = 32; // Event.dropped_attributes_count = 4
 
 /** A forwarded span's bytes: `body[start, end)`, then `extra` (what triage wrote) when there is some. */
 interface Piece {
@@ -170,58 +158,10 @@ function writeString(out: Buffer, pos: number, text: string): number {
 function appended(written: Written): Uint8Array {
   const writer = protobuf.Writer.create();
   for (const key in written.attributes) {
-    writeKeyValue(writer.uint32(TAG_SPAN_ATTRIBUTE).fork(), key, written.attributes[key]);
-    writer.ldelim();
+    otlpTypes.keyValue.encode(keyValue(key, written.attributes[key]), writer.uint32(TAG_SPAN_ATTRIBUTE).fork()).ldelim();
   }
-  for (const event of written.events) {
-    writeEvent(writer.uint32(TAG_SPAN_EVENT).fork(), event);
-    writer.ldelim();
-  }
+  for (const event of written.events) otlpTypes.event.encode(eventMessage(event), writer.uint32(TAG_SPAN_EVENT).fork()).ldelim();
   return writer.finish();
-}
-
-/** A KeyValue's fields, as protobufjs encodes them (an empty key is the default, left out). */
-function writeKeyValue(writer: protobuf.Writer, key: string, value: AttributeValue | undefined): void {
-  if (key !== '') writer.uint32(TAG_KEY).string(key);
-  writeAnyValue(writer.uint32(TAG_VALUE).fork(), value);
-  writer.ldelim();
-}
-
-/** As the SDK's serializer does: integers as `intValue`, other numbers as `doubleValue`; anything else is an empty value. */
-function writeAnyValue(writer: protobuf.Writer, value: unknown): void {
-  if (typeof value === 'string') writer.uint32(TAG_STRING_VALUE).string(value);
-  else if (typeof value === 'boolean') writer.uint32(TAG_BOOL_VALUE).bool(value);
-  else if (typeof value === 'number') {
-    if (Number.isInteger(value)) writer.uint32(TAG_INT_VALUE).int64(value);
-    else writer.uint32(TAG_DOUBLE_VALUE).double(value);
-  } else if (Array.isArray(value)) {
-    writer.uint32(TAG_ARRAY_VALUE).fork();
-    for (const item of value as unknown[]) {
-      writeAnyValue(writer.uint32(TAG_ARRAY_ITEM).fork(), item);
-      writer.ldelim();
-    }
-    writer.ldelim();
-  }
-}
-
-/** An Event's fields; an empty name, no attributes and nothing dropped are left out, as protobufjs does. */
-function writeEvent(writer: protobuf.Writer, event: TimedEvent): void {
-  const [low, high] = nanosWords(event.time);
-  writer.uint32(TAG_EVENT_TIME).fixed32(low).fixed32(high);
-  if (event.name !== '') writer.uint32(TAG_EVENT_NAME).string(event.name);
-  const attributes = event.attributes ?? {};
-  for (const key in attributes) {
-    writeKeyValue(writer.uint32(TAG_EVENT_ATTRIBUTE).fork(), key, attributes[key]);
-    writer.ldelim();
-  }
-  const dropped = event.droppedAttributesCount ?? 0;
-  if (dropped !== 0) writer.uint32(TAG_EVENT_DROPPED).uint32(dropped);
-}
-
-/** `[seconds, nanos]` as the low and high 32-bit words of unsigned 64-bit nanoseconds, exactly (events are few). */
-function nanosWords([seconds, nanos]: HrTime): [number, number] {
-  const total = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
-  return [Number(total & 0xffffffffn), Number((total >> 32n) & 0xffffffffn)];
 }
 
 function reencoded(bytes: Uint8Array, written: Written): Uint8Array {
