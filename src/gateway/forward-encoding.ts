@@ -18,9 +18,9 @@ const TAG_SPAN = 18; // ScopeSpans.spans = 2
 const TAG_SPAN_ATTRIBUTE = 74; // Span.attributes = 9
 const TAG_SPAN_EVENT = 90; // Span.events = 11
 
-/** A forwarded span's bytes: `body[start, end)`, then `extra` (what triage wrote) when there is some. */
+/** A forwarded span's bytes: `body[start, end)`; what triage wrote, when there is some, follows them (see `SpanList.extras`). */
 interface Piece {
-  readonly body: Uint8Array;
+  readonly body: Buffer;
   readonly start: number;
   readonly end: number;
 }
@@ -64,7 +64,8 @@ export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array
     } else if (Object.keys(written.attributes).some(key => key in source.attributes)) {
       // Appending is exact while every written key is new to the span; a key it already had (a span that went
       // through triage before) would then appear twice, so such a span is decoded and encoded again.
-      const bytes = reencoded(source.body.subarray(source.start, source.end), written);
+      const encoded = reencoded(source.body.subarray(source.start, source.end), written);
+      const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
       list.pieces.push({ body: bytes, start: 0, end: bytes.length });
       list.extras.push(undefined);
     } else {
@@ -102,20 +103,20 @@ export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array
   let s = 0;
   for (const [resource, scopes] of groups) {
     pos = writeHead(out, pos, TAG_RESOURCE_SPANS, resourceLengths[r++] as number);
-    if (resource.bytes) pos = writeBytes(out, writeHead(out, pos, TAG_RESOURCE, resource.bytes.length), resource.bytes, 0, resource.bytes.length);
+    if (resource.bytes) pos = writeBytes(out, writeHead(out, pos, TAG_RESOURCE, resource.bytes.length), resource.bytes);
     for (const [group, list] of scopes) {
       pos = writeHead(out, pos, TAG_SCOPE_SPANS, scopeLengths[s++] as number);
-      if (group.scopeBytes) pos = writeBytes(out, writeHead(out, pos, TAG_SCOPE, group.scopeBytes.length), group.scopeBytes, 0, group.scopeBytes.length);
+      if (group.scopeBytes) pos = writeBytes(out, writeHead(out, pos, TAG_SCOPE, group.scopeBytes.length), group.scopeBytes);
       for (let i = 0; i < list.pieces.length; i++) {
         const piece = list.pieces[i] as Piece;
         const extra = list.extras[i];
         pos = writeHead(out, pos, TAG_SPAN, piece.end - piece.start + (extra?.length ?? 0));
-        pos = writeBytes(out, pos, piece.body, piece.start, piece.end);
-        if (extra) pos = writeBytes(out, pos, extra, 0, extra.length);
+        pos += piece.body.copy(out, pos, piece.start, piece.end);
+        if (extra) pos = writeBytes(out, pos, extra);
       }
-      if (group.schemaUrl !== '') pos = writeString(out, pos, group.schemaUrl);
+      if (group.schemaUrl !== '') pos = writeSchemaUrl(out, pos, group.schemaUrl);
     }
-    if (resource.schemaUrl !== '') pos = writeString(out, pos, resource.schemaUrl);
+    if (resource.schemaUrl !== '') pos = writeSchemaUrl(out, pos, resource.schemaUrl);
   }
   if (serialized) out.set(serialized, pos);
   return out;
@@ -143,12 +144,13 @@ function writeHead(out: Buffer, pos: number, tag: number, length: number): numbe
   return pos;
 }
 
-function writeBytes(out: Buffer, pos: number, bytes: Uint8Array, start: number, end: number): number {
-  out.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pos);
-  return pos + end - start;
+function writeBytes(out: Buffer, pos: number, bytes: Uint8Array): number {
+  out.set(bytes, pos);
+  return pos + bytes.length;
 }
 
-function writeString(out: Buffer, pos: number, text: string): number {
+/** A `schema_url` field (ResourceSpans and ScopeSpans both number it 3). */
+function writeSchemaUrl(out: Buffer, pos: number, text: string): number {
   const length = Buffer.byteLength(text);
   const at = writeHead(out, pos, TAG_SCHEMA_URL, length);
   return at + out.write(text, at, 'utf8');
