@@ -17,22 +17,10 @@ const TAG_SCOPE = 10; // ScopeSpans.scope = 1
 const TAG_SPAN = 18; // ScopeSpans.spans = 2
 const TAG_SPAN_ATTRIBUTE = 74; // Span.attributes = 9
 const TAG_SPAN_EVENT = 90; // Span.events = 11
-const TAG_KEY = 10; // KeyValue.key = 1
-const TAG_VALUE = 18; // KeyValue.value = 2
-const TAG_STRING_VALUE = 10; // AnyValue.string_value = 1
-const TAG_BOOL_VALUE = 16; // AnyValue.bool_value = 2
-const TAG_INT_VALUE = 24; // AnyValue.int_value = 3
-const TAG_DOUBLE_VALUE = 33; // AnyValue.double_value = 4
-const TAG_ARRAY_VALUE = 42; // AnyValue.array_value = 5
-const TAG_ARRAY_ITEM = 10; // ArrayValue.values = 1
-const TAG_EVENT_TIME = 9; // Event.time_unix_nano = 1
-const TAG_EVENT_NAME = 18; // Event.name = 2
-const TAG_EVENT_ATTRIBUTE = 26; // Event.attributes = 3
-const TAG_EVENT_DROPPED = 32; // Event.dropped_attributes_count = 4
 
-/** A forwarded span's bytes: `body[start, end)`, then `extra` (what triage wrote) when there is some. */
+/** A forwarded span's bytes: `body[start, end)`; what triage wrote, when there is some, follows them (see `SpanList.extras`). */
 interface Piece {
-  readonly body: Uint8Array;
+  readonly body: Buffer;
   readonly start: number;
   readonly end: number;
 }
@@ -76,7 +64,8 @@ export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array
     } else if (Object.keys(written.attributes).some(key => key in source.attributes)) {
       // Appending is exact while every written key is new to the span; a key it already had (a span that went
       // through triage before) would then appear twice, so such a span is decoded and encoded again.
-      const bytes = reencoded(source.body.subarray(source.start, source.end), written);
+      const encoded = reencoded(source.body.subarray(source.start, source.end), written);
+      const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
       list.pieces.push({ body: bytes, start: 0, end: bytes.length });
       list.extras.push(undefined);
     } else {
@@ -114,20 +103,20 @@ export function encodeForwardRequest(spans: readonly ReadableSpan[]): Uint8Array
   let s = 0;
   for (const [resource, scopes] of groups) {
     pos = writeHead(out, pos, TAG_RESOURCE_SPANS, resourceLengths[r++] as number);
-    if (resource.bytes) pos = writeBytes(out, writeHead(out, pos, TAG_RESOURCE, resource.bytes.length), resource.bytes, 0, resource.bytes.length);
+    if (resource.bytes) pos = writeBytes(out, writeHead(out, pos, TAG_RESOURCE, resource.bytes.length), resource.bytes);
     for (const [group, list] of scopes) {
       pos = writeHead(out, pos, TAG_SCOPE_SPANS, scopeLengths[s++] as number);
-      if (group.scopeBytes) pos = writeBytes(out, writeHead(out, pos, TAG_SCOPE, group.scopeBytes.length), group.scopeBytes, 0, group.scopeBytes.length);
+      if (group.scopeBytes) pos = writeBytes(out, writeHead(out, pos, TAG_SCOPE, group.scopeBytes.length), group.scopeBytes);
       for (let i = 0; i < list.pieces.length; i++) {
         const piece = list.pieces[i] as Piece;
         const extra = list.extras[i];
         pos = writeHead(out, pos, TAG_SPAN, piece.end - piece.start + (extra?.length ?? 0));
-        pos = writeBytes(out, pos, piece.body, piece.start, piece.end);
-        if (extra) pos = writeBytes(out, pos, extra, 0, extra.length);
+        pos += piece.body.copy(out, pos, piece.start, piece.end);
+        if (extra) pos = writeBytes(out, pos, extra);
       }
-      if (group.schemaUrl !== '') pos = writeString(out, pos, group.schemaUrl);
+      if (group.schemaUrl !== '') pos = writeSchemaUrl(out, pos, group.schemaUrl);
     }
-    if (resource.schemaUrl !== '') pos = writeString(out, pos, resource.schemaUrl);
+    if (resource.schemaUrl !== '') pos = writeSchemaUrl(out, pos, resource.schemaUrl);
   }
   if (serialized) out.set(serialized, pos);
   return out;
@@ -155,12 +144,13 @@ function writeHead(out: Buffer, pos: number, tag: number, length: number): numbe
   return pos;
 }
 
-function writeBytes(out: Buffer, pos: number, bytes: Uint8Array, start: number, end: number): number {
-  out.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pos);
-  return pos + end - start;
+function writeBytes(out: Buffer, pos: number, bytes: Uint8Array): number {
+  out.set(bytes, pos);
+  return pos + bytes.length;
 }
 
-function writeString(out: Buffer, pos: number, text: string): number {
+/** A `schema_url` field (ResourceSpans and ScopeSpans both number it 3). */
+function writeSchemaUrl(out: Buffer, pos: number, text: string): number {
   const length = Buffer.byteLength(text);
   const at = writeHead(out, pos, TAG_SCHEMA_URL, length);
   return at + out.write(text, at, 'utf8');
@@ -170,58 +160,10 @@ function writeString(out: Buffer, pos: number, text: string): number {
 function appended(written: Written): Uint8Array {
   const writer = protobuf.Writer.create();
   for (const key in written.attributes) {
-    writeKeyValue(writer.uint32(TAG_SPAN_ATTRIBUTE).fork(), key, written.attributes[key]);
-    writer.ldelim();
+    otlpTypes.keyValue.encode(keyValue(key, written.attributes[key]), writer.uint32(TAG_SPAN_ATTRIBUTE).fork()).ldelim();
   }
-  for (const event of written.events) {
-    writeEvent(writer.uint32(TAG_SPAN_EVENT).fork(), event);
-    writer.ldelim();
-  }
+  for (const event of written.events) otlpTypes.event.encode(eventMessage(event), writer.uint32(TAG_SPAN_EVENT).fork()).ldelim();
   return writer.finish();
-}
-
-/** A KeyValue's fields, as protobufjs encodes them (an empty key is the default, left out). */
-function writeKeyValue(writer: protobuf.Writer, key: string, value: AttributeValue | undefined): void {
-  if (key !== '') writer.uint32(TAG_KEY).string(key);
-  writeAnyValue(writer.uint32(TAG_VALUE).fork(), value);
-  writer.ldelim();
-}
-
-/** As the SDK's serializer does: integers as `intValue`, other numbers as `doubleValue`; anything else is an empty value. */
-function writeAnyValue(writer: protobuf.Writer, value: unknown): void {
-  if (typeof value === 'string') writer.uint32(TAG_STRING_VALUE).string(value);
-  else if (typeof value === 'boolean') writer.uint32(TAG_BOOL_VALUE).bool(value);
-  else if (typeof value === 'number') {
-    if (Number.isInteger(value)) writer.uint32(TAG_INT_VALUE).int64(value);
-    else writer.uint32(TAG_DOUBLE_VALUE).double(value);
-  } else if (Array.isArray(value)) {
-    writer.uint32(TAG_ARRAY_VALUE).fork();
-    for (const item of value as unknown[]) {
-      writeAnyValue(writer.uint32(TAG_ARRAY_ITEM).fork(), item);
-      writer.ldelim();
-    }
-    writer.ldelim();
-  }
-}
-
-/** An Event's fields; an empty name, no attributes and nothing dropped are left out, as protobufjs does. */
-function writeEvent(writer: protobuf.Writer, event: TimedEvent): void {
-  const [low, high] = nanosWords(event.time);
-  writer.uint32(TAG_EVENT_TIME).fixed32(low).fixed32(high);
-  if (event.name !== '') writer.uint32(TAG_EVENT_NAME).string(event.name);
-  const attributes = event.attributes ?? {};
-  for (const key in attributes) {
-    writeKeyValue(writer.uint32(TAG_EVENT_ATTRIBUTE).fork(), key, attributes[key]);
-    writer.ldelim();
-  }
-  const dropped = event.droppedAttributesCount ?? 0;
-  if (dropped !== 0) writer.uint32(TAG_EVENT_DROPPED).uint32(dropped);
-}
-
-/** `[seconds, nanos]` as the low and high 32-bit words of unsigned 64-bit nanoseconds, exactly (events are few). */
-function nanosWords([seconds, nanos]: HrTime): [number, number] {
-  const total = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
-  return [Number(total & 0xffffffffn), Number((total >> 32n) & 0xffffffffn)];
 }
 
 function reencoded(bytes: Uint8Array, written: Written): Uint8Array {

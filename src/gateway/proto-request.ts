@@ -5,7 +5,7 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { FORWARD } from './forward-item.js';
 import type { ProtoForward, ScopeGroup } from './forward-item.js';
 import { otlpTypes } from './otlp-proto.js';
-import { BAD_ID, bufferReader, emptySpanFields, readResourceAttributes, readSpanFields } from './proto-span-reader.js';
+import { BAD_ID, LEN, bufferReader, checkEnd, emptySpanFields, readResourceAttributes, readSpanFields } from './proto-span-reader.js';
 import type { BufferReader, SpanFields } from './proto-span-reader.js';
 
 /**
@@ -33,7 +33,6 @@ const IS_REMOTE_MASK = 0x200;
 const OTLP_KINDS: readonly SpanKind[] = [SpanKind.INTERNAL, SpanKind.INTERNAL, SpanKind.SERVER, SpanKind.CLIENT, SpanKind.PRODUCER, SpanKind.CONSUMER];
 const STATUS_CODES: readonly SpanStatusCode[] = [SpanStatusCode.UNSET, SpanStatusCode.OK, SpanStatusCode.ERROR];
 const MAX_ERRORS_REPORTED = 3;
-const WIRE_LEN = 2;
 
 /**
  * Decodes an ExportTraceServiceRequest. Spans that break the protocol's rules
@@ -49,7 +48,7 @@ export function decodeProtoRequest(bytes: Uint8Array): ProtoRequest {
   let r = 0;
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) readResourceSpans(reader, reader.uint32() + reader.pos, body, r++, out);
+    if (tag >>> 3 === 1 && (tag & 7) === LEN) readResourceSpans(reader, reader.uint32() + reader.pos, body, r++, out);
     else reader.skipType(tag & 7);
   }
   return out;
@@ -120,7 +119,7 @@ function envelopeFields(reader: BufferReader, end: number, body: Buffer): { firs
   while (reader.pos < end) {
     const tag = reader.uint32();
     const field = tag >>> 3;
-    if ((tag & 7) !== WIRE_LEN || field < 1 || field > 3) {
+    if ((tag & 7) !== LEN || field < 1 || field > 3) {
       reader.skipType(tag & 7);
       continue;
     }
@@ -134,7 +133,7 @@ function envelopeFields(reader: BufferReader, end: number, body: Buffer): { firs
     else if (field === 2) seconds.push([start, start + length]);
     else schemaUrl = body.toString('utf8', start, start + length);
   }
-  if (reader.pos !== end) throw new Error(`index out of range: ${reader.pos} + 0 > ${end}`);
+  checkEnd(reader, end);
   return { first, firstStart, seconds, schemaUrl };
 }
 

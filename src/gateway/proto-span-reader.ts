@@ -57,7 +57,8 @@ export const BAD_ID = '-';
 
 const VARINT = 0;
 const I64 = 1;
-const LEN = 2;
+/** The length-delimited wire type (strings, bytes, messages). */
+export const LEN = 2;
 const I32 = 5;
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
@@ -76,7 +77,12 @@ export function emptySpanFields(): SpanFields {
   return span;
 }
 
-/** Every field to its default; attributes, events and links new (a scratch span serves a whole request). */
+/** Shared by every span without that timestamp: `readNanos` replaces a time, never writes into one. */
+const ZERO_TIME = Object.freeze([0, 0]) as unknown as HrTime;
+/** Shared by every span without links: the first link read replaces it with a new array. */
+const NO_LINKS = Object.freeze([]) as unknown as LinkFields[];
+
+/** Every field to its default; attributes and events new, links new once one is read (a scratch span serves a whole request). */
 function resetSpanFields(span: SpanFields): void {
   span.traceId = BAD_ID;
   span.spanId = BAD_ID;
@@ -85,13 +91,13 @@ function resetSpanFields(span: SpanFields): void {
   span.flags = 0;
   span.name = '';
   span.kind = 0;
-  span.startTime = [0, 0];
-  span.endTime = [0, 0];
+  span.startTime = ZERO_TIME;
+  span.endTime = ZERO_TIME;
   span.attributes = {};
   span.droppedAttributesCount = 0;
   span.events = [];
   span.droppedEventsCount = 0;
-  span.links = [];
+  span.links = NO_LINKS;
   span.droppedLinksCount = 0;
   span.statusCode = 0;
   span.statusMessage = '';
@@ -108,7 +114,7 @@ export function readSpan(bytes: Uint8Array): SpanFields {
 /**
  * Reads the Span message from the reader's position up to `end` into `span`,
  * every field reset first (so one scratch object serves a whole request; the
- * attributes, events and links are new each time).
+ * attributes, events and any links are new each time).
  * @throws Error when the bytes are not a Span message (truncated, a field of the wrong wire type).
  */
 export function readSpanFields(reader: BufferReader, end: number, span: SpanFields): void {
@@ -167,6 +173,7 @@ export function readSpanFields(reader: BufferReader, end: number, span: SpanFiel
         break;
       case 13:
         check(reader, wire, LEN);
+        if (span.links === NO_LINKS) span.links = [];
         span.links.push(readLink(reader, reader.uint32() + reader.pos));
         break;
       case 14:
@@ -445,12 +452,13 @@ function int64ToNumber(value: Int64): number {
   return typeof value === 'number' ? value : value.high * 4_294_967_296 + (value.low >>> 0);
 }
 
-function checkEnd(reader: BufferReader, end: number): void {
+/** @throws Error unless the reader stopped exactly at `end` (a field ran past its message). */
+export function checkEnd(reader: BufferReader, end: number): void {
   if (reader.pos !== end) throw new Error(`index out of range: ${reader.pos} + 0 > ${end}`);
 }
 
 /** An AnyValue decoded as a message (protobufjs names the set oneof member in `value`). */
-export interface AnyValueMessage {
+interface AnyValueMessage {
   value?: string;
   stringValue: string;
   boolValue: boolean;
@@ -466,7 +474,7 @@ export interface AnyValueMessage {
  * (and mixed arrays) become their JSON text, bytes their base64. A received
  * span is forwarded from its own bytes, so nothing is lost by this.
  */
-export function anyValueToAttribute(value: AnyValueMessage): AttributeValue | undefined {
+function anyValueToAttribute(value: AnyValueMessage): AttributeValue | undefined {
   const scalar = scalarOf(value);
   if (scalar !== undefined) return scalar;
   if (value.value === 'arrayValue') {

@@ -49,17 +49,22 @@ describe('gateway: large requests cost bounded work and lose nothing', () => {
     const many = recordSpans(tracer => {
       for (let i = 0; i < 100_000; i++) tracer.startSpan('GET /item').end();
     });
-    // A backend that refuses connections (a port just closed) keeps the first span queued while it is retried.
+    // Both bodies are serialized first, so nothing slow happens between the two posts.
+    const oneBody = present(ProtobufTraceSerializer.serializeRequest(one), 'protobuf body');
+    const manyBody = present(ProtobufTraceSerializer.serializeRequest(many), 'protobuf body');
+    // A backend that refuses connections (a port just closed) keeps the first span queued while it is retried:
+    // retried for far longer than the test runs (the short shutdown timeout ends the retries in afterEach).
     const closed = createServer();
     await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise(resolve => closed.close(resolve));
     gateway = await startTestGateway({
       limits: { maxRequestBytes: 64 * MB, maxQueueSpans: 50_000 },
-      forward: { endpoint: `http://127.0.0.1:${port}/v1/traces`, retry: { maxElapsedMs: 2_000 } },
+      forward: { endpoint: `http://127.0.0.1:${port}/v1/traces`, retry: { maxElapsedMs: 120_000 } },
+      shutdownTimeoutMs: 1_000,
     });
-    expect((await post(present(ProtobufTraceSerializer.serializeRequest(one), 'protobuf body'))).status).toBe(200);
-    const res = await post(present(ProtobufTraceSerializer.serializeRequest(many), 'protobuf body'));
+    expect((await post(oneBody)).status).toBe(200);
+    const res = await post(manyBody);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   }, 60_000);
