@@ -12,7 +12,6 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Finding } from '../engine/finding.js';
-import { hrTimeToMs } from '../normalize/normalize-span.js';
 import { AgentTriageSpanProcessor } from '../processor/agent-triage-span-processor.js';
 import { defaultStatePath, gatewayStateName } from '../state/state-path.js';
 import { findingToJsonLine } from '../scan/scan-spans.js';
@@ -22,6 +21,7 @@ import type { ExportTarget } from './export-targets.js';
 import { bearerTokenOf, DEFAULT_OUT_DIR, forwardingEnabled, metricsExportEnabled, splitListen } from './gateway-config.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { feedOrder } from './feed-order.js';
 import { ForwardingProcessor } from './forwarding-processor.js';
 import { HttpError } from './http-error.js';
 import { JsonlFile } from './jsonl-file.js';
@@ -270,9 +270,7 @@ export class Gateway {
     if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
     this._forwarding.expect(request.spans.length);
     this.metrics.received.add([transport], request.spans.length);
-    // Children usually end before their root; feed them in that order, as in-process.
-    const ordered = request.spans.sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
-    for (const span of ordered) this.processor.onEnd(span);
+    for (const span of feedOrder(request.spans)) this.processor.onEnd(span);
   }
 
   private _reject(res: ServerResponse, error: HttpError, encoding: OtlpEncoding | undefined): void {
