@@ -16,7 +16,7 @@ import { hrTimeToMs } from '../normalize/normalize-span.js';
  * wait, which is the usual case.
  */
 export function feedOrder(spans: ReadableSpan[]): ReadableSpan[] {
-  spans.sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
+  sortByEnd(spans);
   const index = new Map<string, number>();
   for (let i = 0; i < spans.length; i++) index.set((spans[i] as ReadableSpan).spanContext().spanId, i);
   // For each span, the index of its parent in the request (same trace), or -1; and how many children it awaits.
@@ -55,4 +55,33 @@ export function feedOrder(spans: ReadableSpan[]): ReadableSpan[] {
   // Parent links that loop (bad input) leave spans waiting on each other: they go last, in end order.
   if (ordered.length < spans.length) for (let i = 0; i < spans.length; i++) if (fed[i] === 0) ordered.push(spans[i] as ReadableSpan);
   return ordered;
+}
+
+/**
+ * Stable sort by end time. A request is in end order but for clock skew (its
+ * sender exported spans as they ended), so an insertion sort with each end
+ * computed once moves few spans; past a budget of moves (input in another
+ * order) the rest is left to the library sort.
+ */
+function sortByEnd(spans: ReadableSpan[]): void {
+  const ends = new Float64Array(spans.length);
+  for (let i = 0; i < spans.length; i++) ends[i] = hrTimeToMs((spans[i] as ReadableSpan).endTime);
+  let budget = 8 * spans.length;
+  for (let i = 1; i < spans.length; i++) {
+    const end = ends[i] as number;
+    if (end >= (ends[i - 1] as number)) continue;
+    const span = spans[i] as ReadableSpan;
+    let j = i - 1;
+    for (; j >= 0 && (ends[j] as number) > end; j--) {
+      ends[j + 1] = ends[j] as number;
+      spans[j + 1] = spans[j] as ReadableSpan;
+    }
+    ends[j + 1] = end;
+    spans[j + 1] = span;
+    budget -= i - j;
+    if (budget < 0) {
+      spans.sort((a, b) => hrTimeToMs(a.endTime) - hrTimeToMs(b.endTime));
+      return;
+    }
+  }
 }

@@ -37,6 +37,17 @@ describe('feedOrder: the order a request is fed to the processor', () => {
     expect(feedOrder(recordTree(parents, ends)).map(nameOf)).toEqual(order);
   });
 
+  it('sorts a request in the reverse of end order (past the insertion budget) by end time', () => {
+    const count = 50;
+    const spans = recordTree(
+      Array.from({ length: count }, () => -1),
+      Array.from({ length: count }, (_, i) => count - i),
+    );
+    // Recorded in end order; fed latest first.
+    expect(feedOrder([...spans].reverse()).map(nameOf)).toEqual(spans.map(nameOf));
+    expect(spans.map(nameOf)).toEqual(Array.from({ length: count }, (_, i) => `s${count - 1 - i}`));
+  });
+
   it('feeds every span once, none before a child of it in the request, and keeps end order when no child is late', () => {
     const trees = fc
       .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 20 })), { minLength: 1, maxLength: 30 })
