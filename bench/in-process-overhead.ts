@@ -3,11 +3,14 @@
  * versus BatchSpanProcessor alone, real BasicTracerProvider, no-op exporter.
  * Rounds alternate between the two; each round ends with forceFlush, so work
  * the processors defer is counted. For context (not the target), the same
- * pair again with an exporter that serializes OTLP/protobuf, as a real one does.
+ * pair again with an exporter that serializes OTLP/protobuf, as a real one does,
+ * and the budget the target leaves per span against one piece of the
+ * content work: `JSON.parse` of each LLM step's output messages (where its
+ * planned calls are), timed alone.
  *
  *   npm run build && node --import tsx bench/in-process-overhead.ts [--quick] [--out file.json]
  */
-import { MIX_SPANS_PER_TURN, mixTurn } from './lib/agent-mix.js';
+import { MIX_SPANS_PER_TURN, mixTurn, recordMixTurns } from './lib/agent-mix.js';
 import { benchArgs, fmt, fmtSpread, interleaved, spreadOf, table, writeSummary } from './lib/measure.js';
 import { benchTracer, timedRound } from './lib/tracers.js';
 
@@ -35,12 +38,28 @@ const baselineSerializing = benchTracer(false, queue, 'protobuf');
 const triagedSerializing = benchTracer(true, queue, 'protobuf');
 await interleaved(round(baselineSerializing), round(triagedSerializing), 2);
 const serializing = await interleaved(round(baselineSerializing), round(triagedSerializing), CONTEXT_ROUNDS);
+
+// Context: the same turns' answers parsed with JSON.parse alone, fresh strings each round (as triage meets them:
+// the instrumentation's JSON.stringify output, flattened by its first reader), per span of the mix.
+const answerParseUsPerSpan: number[] = [];
+let parsed = 0;
+for (let r = 0; r < CONTEXT_ROUNDS; r++) {
+  const answers = recordMixTurns(TURNS_PER_ROUND)
+    .map(span => span.attributes['gen_ai.output.messages'])
+    .filter((value): value is string => typeof value === 'string');
+  const start = process.hrtime.bigint();
+  for (const answer of answers) parsed += (JSON.parse(answer) as unknown[]).length;
+  answerParseUsPerSpan.push(Number(process.hrtime.bigint() - start) / (TURNS_PER_ROUND * MIX_SPANS_PER_TURN) / 1000);
+}
+if (parsed === 0) throw new Error('the mix has no output messages to parse');
+const baselineUsPerSpan = spreadOf(perSpanUs(result.baseline));
+
 const summary = {
   bench: 'in-process-overhead',
   workload: 'agent mix: invoke_agent + 3 LLM steps (2 plan two calls) + 4 tool calls + 2 HTTP spans',
   turnsPerRound: TURNS_PER_ROUND,
   rounds: ROUNDS,
-  baselineUsPerSpan: spreadOf(perSpanUs(result.baseline)),
+  baselineUsPerSpan,
   triageUsPerSpan: spreadOf(perSpanUs(result.candidate)),
   ratio,
   target: { medianAtMost: 1.1, goal: 1.05 },
@@ -50,6 +69,12 @@ const summary = {
     baselineUsPerSpan: spreadOf(perSpanUs(serializing.baseline)),
     triageUsPerSpan: spreadOf(perSpanUs(serializing.candidate)),
     ratio: spreadOf(serializing.ratios),
+  },
+  budget: {
+    /** What a ratio of 1.10 leaves per span on top of the baseline. */
+    targetUsPerSpan: 0.1 * baselineUsPerSpan.median,
+    /** JSON.parse of the mix's output messages alone, per span of the mix. */
+    answerParseUsPerSpan: spreadOf(answerParseUsPerSpan),
   },
 };
 console.log('(a) in-process overhead, triage + BSP vs BSP (median [p25–p75] over interleaved rounds)');
@@ -65,6 +90,9 @@ table([
 const context = summary.withSerializingExporter;
 console.log(
   `context, exporter serializing OTLP/protobuf: ${fmt(context.baselineUsPerSpan.median)} → ${fmt(context.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(context.ratio)}`,
+);
+console.log(
+  `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the turns' output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
 );
 writeSummary(args.out, summary);
 for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing]) await bench.provider.shutdown();
