@@ -58,4 +58,34 @@ describe('gateway delivery (property)', () => {
     // The unchanged fixture still triggers every kind of finding it was built for.
     expect(expected.map(line => (JSON.parse(line) as { signal: string }).signal).sort()).toEqual(['provider_error', 'skipped_planned_call', 'tool_error', 'zero_tool_calls']);
   });
+
+  it('at decisionWaitMs 0, finds what scan finds when each request holds whole turns, in any order within it', async () => {
+    const expected = (await scanSpans(SPANS)).map(findingToJsonLine).sort();
+    const byTrace = new Map<string, ReadableSpan[]>();
+    for (const span of SPANS) byTrace.set(span.spanContext().traceId, [...(byTrace.get(span.spanContext().traceId) ?? []), span]);
+    const traces = [...byTrace.values()];
+    await fc.assert(
+      fc.asyncProperty(
+        // Whole traces per request: a random cut of the turns, each request's spans shuffled.
+        fc.array(fc.boolean(), { minLength: traces.length - 1, maxLength: traces.length - 1 }),
+        fc.func(fc.integer()),
+        async (cuts, rank) => {
+          const requests: ReadableSpan[][] = [[]];
+          traces.forEach((trace, i) => {
+            if (i > 0 && cuts[i - 1]) requests.push([]);
+            requests[requests.length - 1]?.push(...trace);
+          });
+          const out = tempDir();
+          const gateway = await startTestGateway({ out, triage: { decisionWaitMs: 0 } });
+          for (const request of requests) {
+            const shuffled = request.map(span => ({ span, key: rank(span.spanContext().spanId) })).sort((a, b) => a.key - b.key).map(e => e.span);
+            await send(gateway.url, shuffled, [shuffled.length]);
+          }
+          await gateway.shutdown();
+          expect(lines(join(out, 'findings.jsonl')).sort()).toEqual(expected);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
 });
