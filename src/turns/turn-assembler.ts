@@ -188,9 +188,11 @@ export class TurnAssembler {
     const now = this._now();
     // A wall clock that stepped back must not hold a root or a trace longer than its wait.
     const longestHold = Math.max(this._limits.decisionWaitMs, this._limits.rootGraceMs);
-    for (const state of [...this._states.values()]) {
+    // Not a copy of the map: it runs every 100 ms over every open trace (thousands at the gateway's default wait),
+    // and a Map's iteration stands deletions (eviction, release) and visits additions.
+    for (const state of this._states.values()) {
       if (state.lastActivityMs > now) state.lastActivityMs = now;
-      for (const [spanId, held] of [...state.held]) {
+      if (state.held.size > 0) for (const [spanId, held] of [...state.held]) {
         if (state.held.get(spanId) !== held) continue; // released with the turn of an outer agent span
         // Further away than any wait: the clock stepped back since it was held; its wait is over.
         if (held.deadlineMs > now && held.deadlineMs <= now + longestHold) continue;
