@@ -4,6 +4,7 @@
  * Rounds alternate between the two; each round ends with forceFlush, so work
  * the processors defer is counted. For context (not the target), the same
  * pair again with an exporter that serializes OTLP/protobuf, as a real one does,
+ * the pair with every signal disabled (what the pipeline costs without them),
  * and the budget the target leaves per span against one piece of the
  * content work: `JSON.parse` of each LLM step's output messages (where its
  * planned calls are), timed alone.
@@ -39,6 +40,11 @@ const triagedSerializing = benchTracer(true, queue, 'protobuf');
 await interleaved(round(baselineSerializing), round(triagedSerializing), 2);
 const serializing = await interleaved(round(baselineSerializing), round(triagedSerializing), CONTEXT_ROUNDS);
 
+// Context: every signal disabled, so the rest of the pipeline (view, digests, assembly, verdict) is what is left.
+const triagedNoSignals = benchTracer(true, queue, 'noop', 'off');
+await interleaved(round(baseline), round(triagedNoSignals), 2);
+const noSignals = await interleaved(round(baseline), round(triagedNoSignals), CONTEXT_ROUNDS);
+
 // Context: the same turns' answers parsed with JSON.parse alone, fresh strings each round (as triage meets them:
 // the instrumentation's JSON.stringify output, flattened by its first reader), per span of the mix.
 const answerParseUsPerSpan: number[] = [];
@@ -70,6 +76,12 @@ const summary = {
     triageUsPerSpan: spreadOf(perSpanUs(serializing.candidate)),
     ratio: spreadOf(serializing.ratios),
   },
+  withoutSignals: {
+    rounds: CONTEXT_ROUNDS,
+    baselineUsPerSpan: spreadOf(perSpanUs(noSignals.baseline)),
+    triageUsPerSpan: spreadOf(perSpanUs(noSignals.candidate)),
+    ratio: spreadOf(noSignals.ratios),
+  },
   budget: {
     /** What a ratio of 1.10 leaves per span on top of the baseline. */
     targetUsPerSpan: 0.1 * baselineUsPerSpan.median,
@@ -91,8 +103,10 @@ const context = summary.withSerializingExporter;
 console.log(
   `context, exporter serializing OTLP/protobuf: ${fmt(context.baselineUsPerSpan.median)} → ${fmt(context.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(context.ratio)}`,
 );
+const bare = summary.withoutSignals;
+console.log(`context, every signal disabled: ${fmt(bare.baselineUsPerSpan.median)} → ${fmt(bare.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(bare.ratio)}`);
 console.log(
   `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the turns' output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
 );
 writeSummary(args.out, summary);
-for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing]) await bench.provider.shutdown();
+for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals]) await bench.provider.shutdown();

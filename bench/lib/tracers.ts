@@ -12,7 +12,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { AgentTriageSpanProcessor } from '../../dist/index.js';
+import { AgentTriageSpanProcessor, SIGNAL_IDS } from '../../dist/index.js';
 
 /** Counts and discards: we measure the span path, not an exporter. */
 export class CountingNoopExporter implements SpanExporter {
@@ -47,10 +47,14 @@ export interface BenchTracer {
   readonly provider: BasicTracerProvider;
 }
 
-export function benchTracer(triage: boolean, maxQueueSize: number, kind: BenchExporter = 'noop'): BenchTracer {
+/** `signals: 'off'` disables every built-in signal: what the rest of the pipeline (view, digests, assembly, verdict) costs alone. */
+export function benchTracer(triage: boolean, maxQueueSize: number, kind: BenchExporter = 'noop', signals: 'on' | 'off' = 'on'): BenchTracer {
   const exporter = kind === 'protobuf' ? new SerializingExporter() : new CountingNoopExporter();
   const batch = new BatchSpanProcessor(exporter, { maxQueueSize, maxExportBatchSize: 512, scheduledDelayMillis: 5000 });
-  const processor = triage ? new AgentTriageSpanProcessor({ next: batch, meterProvider: new MeterProvider(), state: { persistence: false } }) : batch;
+  const disabled = signals === 'off' ? Object.fromEntries(SIGNAL_IDS.map(id => [id, { enabled: false }])) : {};
+  const processor = triage
+    ? new AgentTriageSpanProcessor({ next: batch, meterProvider: new MeterProvider(), state: { persistence: false }, signals: disabled })
+    : batch;
   const provider = new BasicTracerProvider({ spanProcessors: [processor] });
   return { tracer: provider.getTracer('bench'), exporter, provider };
 }
