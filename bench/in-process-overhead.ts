@@ -45,7 +45,7 @@ const triagedNoSignals = benchTracer(true, queue, 'noop', 'off');
 await interleaved(round(baseline), round(triagedNoSignals), 2);
 const noSignals = await interleaved(round(baseline), round(triagedNoSignals), CONTEXT_ROUNDS);
 
-// Context: the same turns' answers parsed with JSON.parse alone, fresh strings each round (as triage meets them:
+// Context: the mix's answers (recorded from mix turns, a few with the mix's failures) parsed with JSON.parse alone, fresh strings each round (as triage meets them:
 // the instrumentation's JSON.stringify output, flattened by its first reader), per span of the mix.
 const answerParseUsPerSpan: number[] = [];
 let parsed = 0;
@@ -106,7 +106,7 @@ console.log(
 const bare = summary.withoutSignals;
 console.log(`context, every signal disabled: ${fmt(bare.baselineUsPerSpan.median)} → ${fmt(bare.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(bare.ratio)}`);
 console.log(
-  `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the turns' output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
+  `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the mix's output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
 );
 writeSummary(args.out, summary);
 for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals]) await bench.provider.shutdown();
