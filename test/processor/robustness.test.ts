@@ -184,6 +184,37 @@ describe('turn assembly over time', () => {
     expect(sumWhere(await h.metric('agent_triage.turns'), {})).toBe(1);
   });
 
+  it('in one sweep, evicts every idle trace and decides every held root whose wait is over, and keeps the rest', async () => {
+    vi.useFakeTimers();
+    const h = createHarness({ orphanTimeoutMs: 60_000, decisionWaitMs: 30_000 });
+    const agent = (name: string) => ({ attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name } });
+    const chat = { attributes: { 'gen_ai.operation.name': 'chat' } };
+    // Three turns whose roots never end: idle from now on.
+    const idle = ['a', 'b', 'c'].map(name => h.tracer.startSpan(`invoke_agent ${name}`, agent(name)));
+    for (const root of idle) h.tracer.startSpan('chat', chat, trace.setSpan(context.active(), root)).end();
+    vi.advanceTimersByTime(45_000);
+    // A turn whose root ended and is held for its 30 s wait, and a turn still running.
+    const held = h.tracer.startSpan('invoke_agent held', agent('held'));
+    h.tracer.startSpan('chat', chat, trace.setSpan(context.active(), held)).end();
+    held.end();
+    const running = h.tracer.startSpan('invoke_agent running', agent('running'));
+    const evicted = async () => sumWhere(await h.metric('agent_triage.turns.evicted'), { 'agent_triage.reason': 'orphan_timeout' });
+    vi.advanceTimersByTime(14_999);
+    expect(await evicted()).toBe(0);
+    // The sweep at 60 s (one every 100 ms since the first span) finds all three idle for 60 s; the others for 15 s.
+    vi.advanceTimersByTime(1);
+    expect(await evicted()).toBe(3);
+    expect(h.spans().some(s => s.name === 'invoke_agent held')).toBe(false);
+    vi.advanceTimersByTime(15_500);
+    expect(h.spans().filter(s => s.name === 'invoke_agent held')).toHaveLength(1);
+    expect(sumWhere(await h.metric('agent_triage.turns.in_flight'), {})).toBe(1);
+    running.end();
+    expect(h.spans().filter(s => s.name.startsWith('invoke_agent'))).toHaveLength(1);
+    vi.advanceTimersByTime(30_500);
+    expect(h.spans().filter(s => s.name.startsWith('invoke_agent')).map(s => s.name).sort()).toEqual(['invoke_agent held', 'invoke_agent running']);
+    expect(await evicted()).toBe(3);
+  });
+
   it('evicts the oldest turn at maxTurnsInFlight and decides it on what it has', async () => {
     const h = createHarness({ maxTurnsInFlight: 1 });
     const first = h.tracer.startSpan('invoke_agent a', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'a' } });
