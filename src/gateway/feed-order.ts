@@ -6,9 +6,10 @@ import { hrTimeToMs } from '../normalize/normalize-span.js';
  * (children usually end before their root, as in-process), except that a span
  * never goes before a span of the same request directly under it.
  *
- * End time alone is not enough: SDKs stamp each span from its own reading of
- * a millisecond clock, so a child that ended first can carry an end time up
- * to a millisecond after its parent's. Fed by time alone, the parent would
+ * End time alone is not enough: the OpenTelemetry JS SDK anchors each span's
+ * times on its own `Date.now()` reading at start (milliseconds), so a child
+ * that ended first can carry an end time up to a millisecond after its
+ * parent's; spans timed in different processes skew further. Fed by time alone, the parent would
  * decide its turn without that child (at `decisionWaitMs` 0), and the child
  * would then open a trace of its own that waits for the orphan timeout.
  *
