@@ -20,7 +20,7 @@ function recordTree(parents: readonly number[], ends: readonly number[]): Readab
       const under = parent < 0 ? context.active() : trace.setSpan(context.active(), spans[parent] as Span);
       spans.push(tracer.startSpan(`s${i}`, { startTime: T0 }, under));
     });
-    // End the leaves first, as code does; the end times are what the SDK stamped, skew included.
+    // End the leaves first, as code does, at the times given: a child may carry a later end than its parent, as skew makes it.
     for (let i = spans.length - 1; i >= 0; i--) spans[i]?.end(T0 + (ends[i] ?? 0));
   });
 }
@@ -80,7 +80,7 @@ describe('feedOrder: the order a request is fed to the processor', () => {
     const json = JSON.parse(toOtlpJson([a, b, c].filter(s => s !== undefined))) as { resourceSpans: { scopeSpans: { spans: Raw[] }[] }[] };
     const [rawA, rawB, rawC] = json.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
     if (!rawA || !rawB || !rawC) throw new Error('three spans expected');
-    // One trace, in which a and b name each other as parent and c has a parent outside the request.
+    // One trace, in which a and b name each other as parent and c is a root.
     rawB.traceId = rawC.traceId = rawA.traceId;
     rawA.parentSpanId = rawB.spanId;
     rawB.parentSpanId = rawA.spanId;
