@@ -14,6 +14,7 @@
 import { MIX_SPANS_PER_TURN, mixTurn, recordMixTurns } from './lib/agent-mix.js';
 import { benchArgs, fmt, fmtSpread, interleaved, spreadOf, table, writeSummary } from './lib/measure.js';
 import { benchTracer, timedRound } from './lib/tracers.js';
+import type { BenchTracer } from './lib/tracers.js';
 
 const args = benchArgs('in-process-overhead');
 const TURNS_PER_ROUND = args.quick ? 100 : 500;
@@ -27,26 +28,30 @@ const workload = (tracer: Parameters<typeof mixTurn>[0]): void => {
 };
 const round = (bench: typeof baseline) => () => timedRound(bench, workload, TURNS_PER_ROUND, MIX_SPANS_PER_TURN);
 
-// Warm up both paths (JIT, baselines past their minimum samples).
-await interleaved(round(baseline), round(triaged), 4);
-const result = await interleaved(round(baseline), round(triaged), ROUNDS);
 const perSpanUs = (ns: number[]): number[] => ns.map(v => v / (TURNS_PER_ROUND * MIX_SPANS_PER_TURN) / 1000);
-const ratio = spreadOf(result.ratios);
 
-// Context: with an exporter that serializes, as the stock OTLP exporter does before sending.
+/** Interleaved rounds of one pair after `warmUp` rounds (JIT, baselines past their minimum samples), per span. */
+async function pair(base: BenchTracer, candidate: BenchTracer, warmUp: number, rounds: number) {
+  await interleaved(round(base), round(candidate), warmUp);
+  const r = await interleaved(round(base), round(candidate), rounds);
+  return { rounds, baselineUsPerSpan: spreadOf(perSpanUs(r.baseline)), triageUsPerSpan: spreadOf(perSpanUs(r.candidate)), ratio: spreadOf(r.ratios) };
+}
+
+const main = await pair(baseline, triaged, 4, ROUNDS);
+const ratio = main.ratio;
+
 const CONTEXT_ROUNDS = args.quick ? 4 : 12;
+// Context: with an exporter that serializes, as the stock OTLP exporter does before sending.
 const baselineSerializing = benchTracer(false, queue, 'protobuf');
 const triagedSerializing = benchTracer(true, queue, 'protobuf');
-await interleaved(round(baselineSerializing), round(triagedSerializing), 2);
-const serializing = await interleaved(round(baselineSerializing), round(triagedSerializing), CONTEXT_ROUNDS);
-
+const withSerializingExporter = await pair(baselineSerializing, triagedSerializing, 2, CONTEXT_ROUNDS);
 // Context: every signal disabled, so the rest of the pipeline (view, digests, assembly, verdict) is what is left.
 const triagedNoSignals = benchTracer(true, queue, 'noop', 'off');
-await interleaved(round(baseline), round(triagedNoSignals), 2);
-const noSignals = await interleaved(round(baseline), round(triagedNoSignals), CONTEXT_ROUNDS);
+const withoutSignals = await pair(baseline, triagedNoSignals, 2, CONTEXT_ROUNDS);
 
-// Context: the mix's answers (recorded from mix turns, a few with the mix's failures) parsed with JSON.parse alone, fresh strings each round (as triage meets them:
-// the instrumentation's JSON.stringify output, flattened by its first reader), per span of the mix.
+// Context: the mix's answers (recorded from mix turns, a few with the mix's failures) parsed with JSON.parse alone,
+// fresh strings each round (as triage meets them: the instrumentation's JSON.stringify output, flattened by its
+// first reader), per span of the mix.
 const answerParseUsPerSpan: number[] = [];
 let parsed = 0;
 for (let r = 0; r < CONTEXT_ROUNDS; r++) {
@@ -58,33 +63,22 @@ for (let r = 0; r < CONTEXT_ROUNDS; r++) {
   answerParseUsPerSpan.push(Number(process.hrtime.bigint() - start) / (TURNS_PER_ROUND * MIX_SPANS_PER_TURN) / 1000);
 }
 if (parsed === 0) throw new Error('the mix has no output messages to parse');
-const baselineUsPerSpan = spreadOf(perSpanUs(result.baseline));
 
 const summary = {
   bench: 'in-process-overhead',
   workload: 'agent mix: invoke_agent + 3 LLM steps (2 plan two calls) + 4 tool calls + 2 HTTP spans',
   turnsPerRound: TURNS_PER_ROUND,
   rounds: ROUNDS,
-  baselineUsPerSpan,
-  triageUsPerSpan: spreadOf(perSpanUs(result.candidate)),
+  baselineUsPerSpan: main.baselineUsPerSpan,
+  triageUsPerSpan: main.triageUsPerSpan,
   ratio,
   target: { medianAtMost: 1.1, goal: 1.05 },
   meetsTarget: ratio.median <= 1.1,
-  withSerializingExporter: {
-    rounds: CONTEXT_ROUNDS,
-    baselineUsPerSpan: spreadOf(perSpanUs(serializing.baseline)),
-    triageUsPerSpan: spreadOf(perSpanUs(serializing.candidate)),
-    ratio: spreadOf(serializing.ratios),
-  },
-  withoutSignals: {
-    rounds: CONTEXT_ROUNDS,
-    baselineUsPerSpan: spreadOf(perSpanUs(noSignals.baseline)),
-    triageUsPerSpan: spreadOf(perSpanUs(noSignals.candidate)),
-    ratio: spreadOf(noSignals.ratios),
-  },
+  withSerializingExporter,
+  withoutSignals,
   budget: {
     /** What a ratio of 1.10 leaves per span on top of the baseline. */
-    targetUsPerSpan: 0.1 * baselineUsPerSpan.median,
+    targetUsPerSpan: 0.1 * main.baselineUsPerSpan.median,
     /** JSON.parse of the mix's output messages alone, per span of the mix. */
     answerParseUsPerSpan: spreadOf(answerParseUsPerSpan),
   },
