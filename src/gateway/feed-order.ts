@@ -35,7 +35,6 @@ export function feedOrder(spans: ReadableSpan[]): ReadableSpan[] {
   }
   if (!late) return spans;
   const ordered: ReadableSpan[] = [];
-  const fed = new Uint8Array(spans.length);
   const deferred = new Uint8Array(spans.length);
   for (let i = 0; i < spans.length; i++) {
     if (awaiting[i] !== 0) {
@@ -45,7 +44,6 @@ export function feedOrder(spans: ReadableSpan[]): ReadableSpan[] {
     // Feed the span, then every deferred ancestor it was the last child awaited by.
     for (let at = i; at >= 0; ) {
       ordered.push(spans[at] as ReadableSpan);
-      fed[at] = 1;
       const parent = parentAt[at] ?? -1;
       if (parent < 0) break;
       const left = (awaiting[parent] ?? 0) - 1;
@@ -53,8 +51,8 @@ export function feedOrder(spans: ReadableSpan[]): ReadableSpan[] {
       at = left === 0 && deferred[parent] === 1 ? parent : -1;
     }
   }
-  // Parent links that loop (bad input) leave spans waiting on each other: they go last, in end order.
-  if (ordered.length < spans.length) for (let i = 0; i < spans.length; i++) if (fed[i] === 0) ordered.push(spans[i] as ReadableSpan);
+  // Parent links that loop (bad input) leave spans waiting on each other, deferred for good: they go last, in end order.
+  if (ordered.length < spans.length) for (let i = 0; i < spans.length; i++) if (deferred[i] === 1 && awaiting[i] !== 0) ordered.push(spans[i] as ReadableSpan);
   return ordered;
 }
 
