@@ -1,0 +1,80 @@
+import { context, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanSpans } from '../../src/scan/scan-spans.js';
+import { stepsWithoutTools } from '../../src/signals/zero-tool-calls.js';
+import type { StreakStep } from '../../src/signals/zero-tool-calls.js';
+import { postTraces, startTestGateway } from '../helpers/gateway.js';
+import { createHarness } from '../helpers/harness.js';
+import { tempDir, toOtlpJson } from '../helpers/otlp-files.js';
+
+const T0 = 1_700_000_000_000;
+const US = 0.001;
+
+type Step = { llm: readonly string[] } | { tool: string };
+
+/**
+ * One turn as the JS SDK stamps a fast agent (a mock model, local tools): it
+ * stamps each span's start in whole milliseconds, so every span here starts
+ * at T0, and its end at that start plus the span's duration. A tool call runs
+ * for 9 µs and a model call for 13 µs, so by their stamps every tool ends
+ * before every step, the order in which scan and the gateway read them.
+ */
+function fastTurn(tracer: Tracer, steps: readonly Step[]): void {
+  const root = tracer.startSpan('invoke_agent support', { startTime: T0, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support' } });
+  const under = trace.setSpan(context.active(), root);
+  for (const step of steps) {
+    if ('tool' in step) {
+      const attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.id': step.tool, 'gen_ai.tool.call.arguments': `{"q":"${step.tool}"}` };
+      tracer.startSpan('execute_tool search', { startTime: T0, attributes }, under).end(T0 + 9 * US);
+      continue;
+    }
+    const parts = step.llm.length > 0 ? step.llm.map(id => ({ type: 'tool_call', id, name: 'search', arguments: { q: id } })) : [{ type: 'text', content: 'done' }];
+    const answer = JSON.stringify([{ role: 'assistant', parts, finish_reason: step.llm.length > 0 ? 'tool_call' : 'stop' }]);
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': answer };
+    tracer.startSpan('chat gpt-4o', { startTime: T0, attributes }, under).end(T0 + 13 * US);
+  }
+  root.end(T0 + 80 * US);
+}
+
+const verdicts = (findings: readonly { signal: string }[]): string[] => findings.map(f => f.signal).sort();
+
+describe('a turn whose spans all start in the same millisecond', () => {
+  it.each<{ case: string; steps: Step[]; expected: string[] }>([
+    { case: 'every planned call runs', steps: [{ llm: ['c1', 'c2'] }, { tool: 'c1' }, { tool: 'c2' }, { llm: ['c3'] }, { tool: 'c3' }, { llm: [] }], expected: [] },
+    { case: 'three steps in a row run no tool', steps: [{ llm: [] }, { llm: [] }, { llm: [] }], expected: ['zero_tool_calls'] },
+  ])('$case: scan and the gateway judge it as the processor does in-process', async ({ steps, expected }) => {
+    const inProcess = createHarness();
+    fastTurn(inProcess.tracer, steps);
+    await inProcess.processor.forceFlush();
+    expect(verdicts(inProcess.findings)).toEqual(expected);
+    const spans: ReadableSpan[] = inProcess.spans();
+
+    expect(verdicts(await scanSpans(spans))).toEqual(expected);
+
+    const out = tempDir();
+    const gateway = await startTestGateway({ out, triage: { decisionWaitMs: 0 } });
+    expect((await postTraces(gateway, toOtlpJson(spans))).status).toBe(200);
+    await gateway.shutdown();
+    const lines = readFileSync(join(out, 'findings.jsonl'), 'utf8').split('\n').filter(line => line !== '');
+    expect(verdicts(lines.map(line => JSON.parse(line) as { signal: string }))).toEqual(expected);
+  });
+});
+
+describe('stepsWithoutTools: steps in stamp order, tools first where starts tie', () => {
+  const llm = (...planned: string[]): StreakStep => ({ role: 'llm_step', toolCallId: undefined, plannedToolCalls: planned.map(id => ({ id })) });
+  const tool = (id: string | undefined): StreakStep => ({ role: 'tool_call', toolCallId: id, plannedToolCalls: [] });
+  it.each<{ case: string; steps: StreakStep[]; longest: number }>([
+    { case: 'a tool before the step that planned it belongs to that step', steps: [tool('a'), llm('a'), llm(), llm('b'), tool('b')], longest: 1 },
+    { case: 'of two steps after it that planned it, to the first', steps: [tool('a'), llm('a'), llm('a'), llm()], longest: 2 },
+    { case: 'a planning step before it wins over one after it', steps: [llm('a'), tool('a'), llm('a'), llm()], longest: 2 },
+    { case: 'a tool no step planned belongs to the step before it', steps: [llm(), tool('x'), llm(), llm()], longest: 2 },
+    { case: 'a tool without an id belongs to the step before it', steps: [llm('a'), tool(undefined), llm(), llm()], longest: 2 },
+    { case: 'a tool before any step that no step planned belongs to none', steps: [tool('x'), llm(), llm(), llm()], longest: 3 },
+  ])('$case', ({ steps, longest }) => {
+    expect(stepsWithoutTools(steps).longest).toBe(longest);
+  });
+});
