@@ -5,7 +5,9 @@
  * the processors defer is counted. For context (not the target), the same
  * pair again with an exporter that serializes OTLP/protobuf, as a real one does,
  * the pair with every signal disabled (what the pipeline costs without them),
- * and the budget the target leaves per span against one piece of the
+ * the pair on turns whose tool calls never repeat an argument or result (the
+ * mix's tools repeat theirs, and triage digests a content it saw lately only
+ * once), and the budget the target leaves per span against one piece of the
  * content work: `JSON.parse` of each LLM step's output messages (where its
  * planned calls are), timed alone.
  *
@@ -26,14 +28,17 @@ const triaged = benchTracer(true, queue);
 const workload = (tracer: Parameters<typeof mixTurn>[0]): void => {
   mixTurn(tracer, 'support-agent');
 };
-const round = (bench: typeof baseline) => () => timedRound(bench, workload, TURNS_PER_ROUND, MIX_SPANS_PER_TURN);
+const uniqueWorkload = (tracer: Parameters<typeof mixTurn>[0]): void => {
+  mixTurn(tracer, 'support-agent', 'none', true);
+};
+const round = (bench: typeof baseline, work = workload) => () => timedRound(bench, work, TURNS_PER_ROUND, MIX_SPANS_PER_TURN);
 
 const perSpanUs = (ns: number[]): number[] => ns.map(v => v / (TURNS_PER_ROUND * MIX_SPANS_PER_TURN) / 1000);
 
 /** Interleaved rounds of one pair after `warmUp` rounds (JIT, baselines past their minimum samples), per span. */
-async function pair(base: BenchTracer, candidate: BenchTracer, warmUp: number, rounds: number) {
-  await interleaved(round(base), round(candidate), warmUp);
-  const r = await interleaved(round(base), round(candidate), rounds);
+async function pair(base: BenchTracer, candidate: BenchTracer, warmUp: number, rounds: number, work = workload) {
+  await interleaved(round(base, work), round(candidate, work), warmUp);
+  const r = await interleaved(round(base, work), round(candidate, work), rounds);
   return { rounds, baselineUsPerSpan: spreadOf(perSpanUs(r.baseline)), triageUsPerSpan: spreadOf(perSpanUs(r.candidate)), ratio: spreadOf(r.ratios) };
 }
 
@@ -48,6 +53,10 @@ const withSerializingExporter = await pair(baselineSerializing, triagedSerializi
 // Context: every signal disabled, so the rest of the pipeline (view, digests, assembly, verdict) is what is left.
 const triagedNoSignals = benchTracer(true, queue, 'noop', 'off');
 const withoutSignals = await pair(baseline, triagedNoSignals, 2, CONTEXT_ROUNDS);
+// Context: every tool call's arguments and result new, so no content digest is remembered from an earlier call.
+const baselineUnique = benchTracer(false, queue);
+const triagedUnique = benchTracer(true, queue);
+const withUniqueToolContent = await pair(baselineUnique, triagedUnique, 2, CONTEXT_ROUNDS, uniqueWorkload);
 
 // Context: the mix's answers (recorded from mix turns, a few with the mix's failures) parsed with JSON.parse alone,
 // fresh strings each round (as triage meets them: the instrumentation's JSON.stringify output, flattened by its
@@ -76,6 +85,7 @@ const summary = {
   meetsTarget: ratio.median <= 1.1,
   withSerializingExporter,
   withoutSignals,
+  withUniqueToolContent,
   budget: {
     /** What a ratio of 1.10 leaves per span on top of the baseline. */
     targetUsPerSpan: 0.1 * main.baselineUsPerSpan.median,
@@ -99,8 +109,12 @@ console.log(
 );
 const bare = summary.withoutSignals;
 console.log(`context, every signal disabled: ${fmt(bare.baselineUsPerSpan.median)} → ${fmt(bare.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(bare.ratio)}`);
+const unique = summary.withUniqueToolContent;
+console.log(
+  `context, every tool call's arguments and result new: ${fmt(unique.baselineUsPerSpan.median)} → ${fmt(unique.triageUsPerSpan.median)} µs/span, ratio ${fmtSpread(unique.ratio)}`,
+);
 console.log(
   `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the mix's output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
 );
 writeSummary(args.out, summary);
-for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals]) await bench.provider.shutdown();
+for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals, baselineUnique, triagedUnique]) await bench.provider.shutdown();

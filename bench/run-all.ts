@@ -58,13 +58,20 @@ function compactTable(s: Record<string, unknown>): string {
   const spread = (x: Spread | undefined, digits = 2): string => (x === undefined ? 'n/a' : `${fmt(x.median, digits)} (IQR ${fmt(x.p25, digits)}–${fmt(x.p75, digits)})`);
   type Overhead = { baselineUsPerSpan: Spread; triageUsPerSpan: Spread; ratio: Spread };
   const a = s['in-process-overhead'] as
-    | (Overhead & { withSerializingExporter?: Overhead; withoutSignals?: Overhead; budget?: { targetUsPerSpan: number; answerParseUsPerSpan: Spread } })
+    | (Overhead & {
+        withSerializingExporter?: Overhead;
+        withoutSignals?: Overhead;
+        withUniqueToolContent?: Overhead;
+        budget?: { targetUsPerSpan: number; answerParseUsPerSpan: Spread };
+      })
     | undefined;
   if (a) rows.push(['(a) in-process, agent mix, triage+BSP vs BSP', `${fmt(a.baselineUsPerSpan.median)} → ${fmt(a.triageUsPerSpan.median)} µs/span`, spread(a.ratio), 'median ≤ 1.10 (goal 1.05)']);
   const aContext = a?.withSerializingExporter;
   if (aContext) rows.push(['(a) context: exporter serializing OTLP/protobuf', `${fmt(aContext.baselineUsPerSpan.median)} → ${fmt(aContext.triageUsPerSpan.median)} µs/span`, spread(aContext.ratio), '']);
   const bare = a?.withoutSignals;
   if (bare) rows.push(['(a) context: every signal disabled', `${fmt(bare.baselineUsPerSpan.median)} → ${fmt(bare.triageUsPerSpan.median)} µs/span`, spread(bare.ratio), '']);
+  const unique = a?.withUniqueToolContent;
+  if (unique) rows.push(["(a) context: every tool call's arguments and result new", `${fmt(unique.baselineUsPerSpan.median)} → ${fmt(unique.triageUsPerSpan.median)} µs/span`, spread(unique.ratio), '']);
   const budget = a?.budget;
   if (budget) rows.push(['(a) context: what the target leaves per span, and JSON.parse of the answers alone', `${fmt(budget.targetUsPerSpan)} µs/span; ${spread(budget.answerParseUsPerSpan)} µs/span`, '', '']);
   type Scaling = { rows: { size: string; baselineUsPerTurn: Spread; addedUsPerTurn: Spread }[]; addedGrowth50KBover01KB: number };

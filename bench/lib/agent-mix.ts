@@ -58,8 +58,15 @@ const llmAttributes = (output: string, outputTokens: number): Record<string, str
 /** A failure to inject into a mix turn (the scan corpus has some, so the scan has findings to write). */
 export type MixFailure = 'none' | 'tool_error' | 'provider_error';
 
-/** One agent turn of the mix: 10 spans. `agent` names the agent (bounded label). */
-export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFailure = 'none'): void {
+let uniqueRequest = 0;
+
+/**
+ * One agent turn of the mix: 10 spans. `agent` names the agent (bounded label).
+ * Its tool calls repeat a few arguments and results, as deterministic tools
+ * asked the same things do; with `uniqueContent`, each call's arguments and
+ * result are new (a request number in both).
+ */
+export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFailure = 'none', uniqueContent = false): void {
   const root = tracer.startSpan(`invoke_agent ${agent}`, {
     kind: SpanKind.INTERNAL,
     attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent, 'gen_ai.provider.name': 'openai' },
@@ -67,6 +74,7 @@ export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFai
   const ctx = trace.setSpan(context.active(), root);
   for (let step = 0; step < 3; step++) {
     const calls = step < 2 ? plannedCalls(step) : [];
+    if (uniqueContent) for (const call of calls) call.args['request'] = ++uniqueRequest;
     const llm = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: llmAttributes(calls.length > 0 ? answerWithCalls(calls) : finalAnswer, calls.length > 0 ? 38 : 96) }, ctx);
     if (failure === 'provider_error' && step === 2) {
       llm.setAttributes({ 'error.type': '500', 'http.response.status_code': 500 });
@@ -84,7 +92,7 @@ export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFai
             'gen_ai.tool.type': 'function',
             'gen_ai.tool.call.id': call.id,
             'gen_ai.tool.call.arguments': JSON.stringify(call.args),
-            'gen_ai.tool.call.result': JSON.stringify({ ok: true, order: { id: call.args['order_id'], status: 'shipped', eta: '2025-06-12' }, forecast: 'light rain, 14°C' }),
+            'gen_ai.tool.call.result': JSON.stringify({ ok: true, order: { id: call.args['order_id'], status: 'shipped', eta: '2025-06-12' }, forecast: 'light rain, 14°C', request: call.args['request'] }),
           },
         },
         ctx,

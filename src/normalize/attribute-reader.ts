@@ -1,6 +1,7 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { digestAttribute } from './content-hash.js';
 import type { ContentDigest } from './content-hash.js';
+import type { ContentDigestMemo } from './content-digest-memo.js';
 import { skimJson } from './json-skim.js';
 
 /** Default of the `limits.maxContentChars` option: content attributes longer than this are not parsed, only sampled. */
@@ -22,10 +23,13 @@ export class AttributeReader {
   private readonly _attributes: Attributes;
   /** Content attributes longer than this are sampled (digests) or skimmed (JSON), never parsed whole. */
   readonly maxContentChars: number;
+  /** Remembers the digests of recent contents (the processor's, for its `maxContentChars`); none: digest each time. */
+  private readonly _digests: ContentDigestMemo | undefined;
 
-  constructor(attributes: Attributes, maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS) {
+  constructor(attributes: Attributes, maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS, digests?: ContentDigestMemo) {
     this._attributes = attributes;
     this.maxContentChars = maxContentChars;
+    this._digests = digests;
   }
 
   get malformed(): readonly string[] {
@@ -48,7 +52,7 @@ export class AttributeReader {
   digest(key: string): ContentDigest | undefined {
     const value = this._attributes[key];
     if (typeof value === 'string' && value.length > this.maxContentChars) this.markLimited(key);
-    return digestAttribute(value, this.maxContentChars);
+    return this._digests ? this._digests.digest(value) : digestAttribute(value, this.maxContentChars);
   }
 
   has(key: string): boolean {

@@ -144,6 +144,8 @@ export function sha256Of(digest: ContentDigest): string {
  * first and last {@link SAMPLED_EDGE_CHARS} characters, so the work stays
  * bounded whatever the payload.
  */
+export function digestAttribute(value: string, maxChars: number): ContentDigest;
+export function digestAttribute(value: AttributeValue | undefined, maxChars: number): ContentDigest | undefined;
 export function digestAttribute(value: AttributeValue | undefined, maxChars: number): ContentDigest | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') return digestValue(value);

@@ -12,6 +12,7 @@ import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
 import type { ConventionAdapter } from './adapter.js';
 import { adapterFor } from './adapters.js';
 import { AttributeReader, DEFAULT_MAX_CONTENT_CHARS } from './attribute-reader.js';
+import type { ContentDigestMemo } from './content-digest-memo.js';
 import type { PlannedToolCall, SpanView } from './span-view.js';
 
 const NO_PLANNED_CALLS: readonly PlannedToolCall[] = Object.freeze([]);
@@ -38,9 +39,12 @@ export function normalizeSpan(
   return viewOf(span, adapterFor(span, adapters), maxContentChars);
 }
 
-/** {@link normalizeSpan} with the span's adapter already known (or none). */
-export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefined, maxContentChars: number): MutableSpanView {
-  const attrs = new AttributeReader(span.attributes, maxContentChars);
+/**
+ * {@link normalizeSpan} with the span's adapter already known (or none), and
+ * content digests remembered in `digests` (made for the same `maxContentChars`).
+ */
+export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefined, maxContentChars: number, digests?: ContentDigestMemo): MutableSpanView {
+  const attrs = new AttributeReader(span.attributes, maxContentChars, digests);
   const context = span.spanContext();
   const parent = span.parentSpanContext;
   const startMs = hrTimeToMs(span.startTime);

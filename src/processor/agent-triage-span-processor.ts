@@ -13,6 +13,7 @@ import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
 import { viewOf } from '../normalize/normalize-span.js';
+import { ContentDigestMemo } from '../normalize/content-digest-memo.js';
 import type { SpanView } from '../normalize/span-view.js';
 import { FixtureRecorder } from '../fixtures/fixture-recorder.js';
 import { FailureRouter } from '../routing/failure-router.js';
@@ -56,6 +57,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
   private readonly _router: FailureRouter;
   private readonly _fixtures: FixtureRecorder | undefined;
   private readonly _health: InstrumentationHealth;
+  private readonly _digests: ContentDigestMemo;
   private readonly _state: StateStore;
   private readonly _stateTimer: NodeJS.Timeout | undefined;
   /** The processor's metrics; also readable directly (the demo prints them). */
@@ -98,6 +100,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
           diag.warn('agent-triage: could not write a replay fixture', error);
         },
       });
+    this._digests = new ContentDigestMemo(resolved.maxContentChars);
     this._health = new InstrumentationHealth(this.metrics.instrumentationHealth, resolved.instrumentationHealthIntervalMs, record => {
       this._callback('on_health_notice', () => this._options.onHealthNotice?.(record));
     });
@@ -288,7 +291,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
       return diagnostics ? enrichSpan(span, diagnostics) : span;
     }
-    const view = viewOf(span, adapter, this._options.maxContentChars);
+    const view = viewOf(span, adapter, this._options.maxContentChars, this._digests);
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
       view.agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
     }

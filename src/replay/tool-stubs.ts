@@ -84,8 +84,6 @@ export function toolStubsFromFixture(fixture: Fixture, options: ToolStubOptions 
 }
 
 /** Arguments hash the way the recording did: objects canonically, JSON strings parsed first. */
-function argsHash(args: unknown): string | undefined {
-  if (typeof args !== 'string') return hashValue(args);
-  const digest = digestAttribute(args, DEFAULT_MAX_CONTENT_CHARS);
-  return digest === undefined ? undefined : sha256Of(digest);
+function argsHash(args: unknown): string {
+  return typeof args === 'string' ? sha256Of(digestAttribute(args, DEFAULT_MAX_CONTENT_CHARS)) : hashValue(args);
 }
