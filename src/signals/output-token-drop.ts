@@ -56,8 +56,7 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
     onTurn(turn, ctx) {
       if (turn.incomplete) return; // the answer may not have been written yet
       const llmSteps = turn.steps.filter(s => s.role === 'llm_step');
-      // Steps are in start order; end times of fast steps are not comparable (starts are stamped to the millisecond).
-      const final = llmSteps.at(-1);
+      const final = finalStep(turn.steps, llmSteps);
       if (!final || final.failed) return; // no answer, or provider_error's case
       const tokens = measure === 'final_step' ? final.outputTokens : sumTokens(llmSteps);
       // No count: the LLM step's own health check reports it (instrumentation_health, field outputTokens).
@@ -99,6 +98,25 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
     },
     toString: () => `output_token_drop{measure=${measure},default=${defaultMinExpectedTokens},learnedFloor=${learned.enabled}}`,
   };
+}
+
+/**
+ * The turn's answer: its last LLM step in start order. The JS SDK stamps starts
+ * in whole milliseconds, and steps that start in the same one are in no known
+ * order (end times of fast steps are not comparable either): of those, the last
+ * one whose planned calls did not run, since the agent went on after a step
+ * whose calls ran.
+ */
+function finalStep(steps: readonly StepSummary[], llmSteps: readonly StepSummary[]): StepSummary | undefined {
+  const last = llmSteps.at(-1);
+  if (last === undefined || llmSteps.length === 1 || (llmSteps.at(-2) as StepSummary).startMs !== last.startMs) return last;
+  const executed = new Set<string>();
+  for (const step of steps) if (step.role === 'tool_call' && step.toolCallId !== undefined) executed.add(step.toolCallId);
+  for (let i = llmSteps.length - 1; i >= 0 && (llmSteps[i] as StepSummary).startMs === last.startMs; i--) {
+    const step = llmSteps[i] as StepSummary;
+    if (!step.plannedToolCalls.some(call => call.id !== undefined && executed.has(call.id))) return step;
+  }
+  return last;
 }
 
 function sumTokens(steps: readonly StepSummary[]): number | undefined {

@@ -14,14 +14,15 @@ import { tempDir, toOtlpJson } from '../helpers/otlp-files.js';
 const T0 = 1_700_000_000_000;
 const US = 0.001;
 
-type Step = { llm: readonly string[] } | { tool: string };
+/** An LLM step (the calls it plans; its output tokens, 60 unless given; its duration in µs, 13 unless given) or a tool call (its id). */
+type Step = { llm: readonly string[]; tokens?: number; us?: number } | { tool: string };
 
 /**
  * One turn as the JS SDK stamps a fast agent (a mock model, local tools): it
  * stamps each span's start in whole milliseconds, so every span here starts
  * at T0, and its end at that start plus the span's duration. A tool call runs
- * for 9 µs and a model call for 13 µs, so by their stamps every tool ends
- * before every step, the order in which scan and the gateway read them.
+ * for 9 µs and a model call for 13 µs unless given, so by their stamps every
+ * tool ends before every step, the order in which scan and the gateway read them.
  */
 function fastTurn(tracer: Tracer, steps: readonly Step[]): void {
   const root = tracer.startSpan('invoke_agent support', { startTime: T0, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support' } });
@@ -34,29 +35,33 @@ function fastTurn(tracer: Tracer, steps: readonly Step[]): void {
     }
     const parts = step.llm.length > 0 ? step.llm.map(id => ({ type: 'tool_call', id, name: 'search', arguments: { q: id } })) : [{ type: 'text', content: 'done' }];
     const answer = JSON.stringify([{ role: 'assistant', parts, finish_reason: step.llm.length > 0 ? 'tool_call' : 'stop' }]);
-    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': answer };
-    tracer.startSpan('chat gpt-4o', { startTime: T0, attributes }, under).end(T0 + 13 * US);
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.output.messages': answer, 'gen_ai.usage.output_tokens': step.tokens ?? 60 };
+    tracer.startSpan('chat gpt-4o', { startTime: T0, attributes }, under).end(T0 + (step.us ?? 13) * US);
   }
   root.end(T0 + 80 * US);
 }
 
 const verdicts = (findings: readonly { signal: string }[]): string[] => findings.map(f => f.signal).sort();
 
-describe('a turn whose spans all start in the same millisecond', () => {
+describe('a turn whose spans all start in the same millisecond: which step ran a tool, which step answered', () => {
+  // The answer needs 50 tokens: a planning step's 38 taken for the answer would be a drop.
+  const signals = { output_token_drop: { options: { minExpectedTokens: { support: 50 } } } };
   it.each<{ case: string; steps: Step[]; expected: string[] }>([
     { case: 'every planned call runs', steps: [{ llm: ['c1', 'c2'] }, { tool: 'c1' }, { tool: 'c2' }, { llm: ['c3'] }, { tool: 'c3' }, { llm: [] }], expected: [] },
     { case: 'three steps in a row run no tool', steps: [{ llm: [] }, { llm: [] }, { llm: [] }], expected: ['zero_tool_calls'] },
+    { case: 'the answer ends first by its stamps', steps: [{ llm: ['c1'], tokens: 38 }, { tool: 'c1' }, { llm: [], tokens: 96, us: 5 }], expected: [] },
+    { case: 'the short answer ends first by its stamps', steps: [{ llm: ['c1'], tokens: 60 }, { tool: 'c1' }, { llm: [], tokens: 12, us: 5 }], expected: ['output_token_drop'] },
   ])('$case: scan and the gateway judge it as the processor does in-process', async ({ steps, expected }) => {
-    const inProcess = createHarness();
+    const inProcess = createHarness({ signals });
     fastTurn(inProcess.tracer, steps);
     await inProcess.processor.forceFlush();
     expect(verdicts(inProcess.findings)).toEqual(expected);
     const spans: ReadableSpan[] = inProcess.spans();
 
-    expect(verdicts(await scanSpans(spans))).toEqual(expected);
+    expect(verdicts(await scanSpans(spans, { signals }))).toEqual(expected);
 
     const out = tempDir();
-    const gateway = await startTestGateway({ out, triage: { decisionWaitMs: 0 } });
+    const gateway = await startTestGateway({ out, triage: { decisionWaitMs: 0, signals } });
     expect((await postTraces(gateway, toOtlpJson(spans))).status).toBe(200);
     await gateway.shutdown();
     const lines = readFileSync(join(out, 'findings.jsonl'), 'utf8').split('\n').filter(line => line !== '');
