@@ -1,8 +1,9 @@
-import { context, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanSpans } from '../../src/scan/scan-spans.js';
 import { stepsWithoutTools } from '../../src/signals/zero-tool-calls.js';
@@ -14,8 +15,8 @@ import { tempDir, toOtlpJson } from '../helpers/otlp-files.js';
 const T0 = 1_700_000_000_000;
 const US = 0.001;
 
-/** An LLM step (the calls it plans; its output tokens, 60 unless given; its duration in µs, 13 unless given) or a tool call (its id). */
-type Step = { llm: readonly string[]; tokens?: number; us?: number } | { tool: string };
+/** An LLM step (the calls it plans; its output tokens, 60 unless given; its duration in µs, 13 unless given) or a tool call (its id; 9 µs unless given). */
+type Step = { llm: readonly string[]; tokens?: number; us?: number } | { tool: string; us?: number; fails?: boolean };
 
 /**
  * One turn as the JS SDK stamps a fast agent (a mock model, local tools): it
@@ -30,7 +31,9 @@ function fastTurn(tracer: Tracer, steps: readonly Step[]): void {
   for (const step of steps) {
     if ('tool' in step) {
       const attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.id': step.tool, 'gen_ai.tool.call.arguments': `{"q":"${step.tool}"}` };
-      tracer.startSpan('execute_tool search', { startTime: T0, attributes }, under).end(T0 + 9 * US);
+      const tool = tracer.startSpan('execute_tool search', { startTime: T0, attributes }, under);
+      if (step.fails === true) tool.setStatus({ code: SpanStatusCode.ERROR, message: 'tool failed' });
+      tool.end(T0 + (step.us ?? 9) * US);
       continue;
     }
     const parts = step.llm.length > 0 ? step.llm.map(id => ({ type: 'tool_call', id, name: 'search', arguments: { q: id } })) : [{ type: 'text', content: 'done' }];
@@ -41,11 +44,12 @@ function fastTurn(tracer: Tracer, steps: readonly Step[]): void {
   root.end(T0 + 80 * US);
 }
 
+// The answer needs 50 tokens: a planning step's 38 taken for the answer would be a drop.
+const signals = { output_token_drop: { options: { minExpectedTokens: { support: 50 } } } };
+
 const verdicts = (findings: readonly { signal: string }[]): string[] => findings.map(f => f.signal).sort();
 
 describe('a turn whose spans all start in the same millisecond: which step ran a tool, which step answered', () => {
-  // The answer needs 50 tokens: a planning step's 38 taken for the answer would be a drop.
-  const signals = { output_token_drop: { options: { minExpectedTokens: { support: 50 } } } };
   it.each<{ case: string; steps: Step[]; expected: string[] }>([
     { case: 'every planned call runs', steps: [{ llm: ['c1', 'c2'] }, { tool: 'c1' }, { tool: 'c2' }, { llm: ['c3'] }, { tool: 'c3' }, { llm: [] }], expected: [] },
     { case: 'three steps in a row run no tool', steps: [{ llm: [] }, { llm: [] }, { llm: [] }], expected: ['zero_tool_calls'] },
@@ -66,6 +70,51 @@ describe('a turn whose spans all start in the same millisecond: which step ran a
     await gateway.shutdown();
     const lines = readFileSync(join(out, 'findings.jsonl'), 'utf8').split('\n').filter(line => line !== '');
     expect(verdicts(lines.map(line => JSON.parse(line) as { signal: string }))).toEqual(expected);
+  });
+});
+
+describe('same-millisecond turns of any shape (property)', () => {
+  /**
+   * Steps that each plan one or two calls, the first of which runs (possibly
+   * failing) and the second maybe, then the answer; any durations. Stamps
+   * cannot tell two steps of one millisecond apart, so what tells the answer
+   * from the steps before it is that their calls ran: with two steps whose
+   * calls all went unrun in one millisecond, which one answered is unknowable
+   * outside the process.
+   */
+  const turns = fc
+    .array(
+      fc.record({
+        plans: fc
+          .array(fc.record({ runs: fc.boolean(), fails: fc.boolean(), us: fc.integer({ min: 1, max: 30 }) }), { minLength: 1, maxLength: 2 })
+          .map(([first, ...rest]) => [{ ...first, runs: true }, ...rest]),
+        tokens: fc.integer({ min: 1, max: 120 }),
+        us: fc.integer({ min: 1, max: 30 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map(steps =>
+      steps.flatMap((step, k): Step[] => {
+        const ids = step.plans.map((_, j) => `c${k}_${j}`);
+        const last = k === steps.length - 1;
+        const llm: Step = { llm: last ? [] : ids, tokens: step.tokens, us: step.us };
+        if (last) return [llm];
+        return [llm, ...step.plans.flatMap((plan, j): Step[] => (plan.runs ? [{ tool: ids[j] ?? '', us: plan.us, fails: plan.fails }] : []))];
+      }),
+    );
+  const described = (findings: readonly { signal: string; spanId: string; severity: string; details: unknown }[]): string[] =>
+    findings.map(f => JSON.stringify([f.signal, f.spanId, f.severity, f.details])).sort();
+
+  it('scan finds what the processor finds in-process', async () => {
+    await fc.assert(
+      fc.asyncProperty(turns, async steps => {
+        const inProcess = createHarness({ signals });
+        fastTurn(inProcess.tracer, steps);
+        await inProcess.processor.forceFlush();
+        expect(described(await scanSpans(inProcess.spans(), { signals }))).toEqual(described(inProcess.findings));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
