@@ -154,7 +154,14 @@ export function payloadTurn(tracer: Tracer, contentBytes: number, flatten = fals
   root.end();
 }
 
-/** Ended spans of `turns` mix turns, recorded by the plain SDK as an app would export them. */
+/** Mix turns recorded so far in this process: failures are injected by this count, across calls. */
+let recordedTurns = 0;
+
+/**
+ * Ended spans of `turns` mix turns, recorded by the plain SDK as an app would
+ * export them; across calls, every 50th turn has a tool error and every 70th a
+ * provider error ({@link failureOf}).
+ */
 export function recordMixTurns(turns: number, service = 'agent-app'): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
@@ -162,7 +169,7 @@ export function recordMixTurns(turns: number, service = 'agent-app'): ReadableSp
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
   const tracer = provider.getTracer('bench-agent');
-  for (let i = 0; i < turns; i++) mixTurn(tracer, `agent-${i % 3}`, failureOf(i));
+  for (let i = 0; i < turns; i++) mixTurn(tracer, `agent-${i % 3}`, failureOf(recordedTurns++));
   return exporter.getFinishedSpans();
 }
 
