@@ -3,7 +3,9 @@
  * package) as a child process over ≥ 100,000 spans of OTLP JSON (one request
  * per file) and of JSON Lines (the Collector's file-exporter layout), at two
  * corpus sizes. Reports spans/s and the child's peak RSS; the peak must not
- * grow with the corpus.
+ * grow with the corpus. The corpus's turns fail as the mix injects (every 50th
+ * a tool error, every 70th a provider error): the scan should find one
+ * finding each, and the bench says so when it does not.
  *
  *   npm run build && node --import tsx bench/scan-corpus.ts [--quick] [--out file.json] [--keep]
  */
@@ -53,7 +55,7 @@ for (const layout of ['json-files', 'json-lines'] as const) {
       const corpus = await writeCorpus(dir, size, layout);
       const run = await scan(corpus.path, dir);
       if (run.exitCode !== 0) throw new Error(`scan exited ${run.exitCode}: ${run.stderr}`);
-      rows.push({ layout, spans: corpus.spans, seconds: run.seconds, spansPerSecond: corpus.spans / run.seconds, maxRssMiB: run.maxRssMiB, findings: run.findings });
+      rows.push({ layout, spans: corpus.spans, seconds: run.seconds, spansPerSecond: corpus.spans / run.seconds, maxRssMiB: run.maxRssMiB, findings: run.findings, injectedFailures: corpus.failures });
     } finally {
       if (!args.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
     }
@@ -61,5 +63,17 @@ for (const layout of ['json-files', 'json-lines'] as const) {
 }
 const summary = { bench: 'scan-corpus', rows };
 console.log('(e) agent-triage scan over a generated corpus (child process; peak RSS from process.resourceUsage())');
-table(rows.map(r => ({ layout: r.layout, spans: String(r.spans), 'spans/s': fmt(r.spansPerSecond, 0), 'peak RSS MiB': fmt(r.maxRssMiB, 0), findings: String(r.findings), seconds: fmt(r.seconds, 1) })));
+table(
+  rows.map(r => ({
+    layout: r.layout,
+    spans: String(r.spans),
+    'spans/s': fmt(r.spansPerSecond, 0),
+    'peak RSS MiB': fmt(r.maxRssMiB, 0),
+    findings: String(r.findings),
+    'injected failures': String(r.injectedFailures),
+    seconds: fmt(r.seconds, 1),
+  })),
+);
+const unexpected = rows.filter(r => r.findings !== r.injectedFailures);
+if (unexpected.length > 0) console.log(`findings differ from the injected failures (one finding each) in: ${unexpected.map(r => `${r.layout} ${r.spans}`).join(', ')}`);
 writeSummary(args.out, summary);

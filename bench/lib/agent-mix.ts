@@ -173,6 +173,18 @@ export function recordMixTurns(turns: number, service = 'agent-app'): ReadableSp
   return exporter.getFinishedSpans();
 }
 
+/** How many mix turns `recordMixTurns` has recorded in this process so far (the next turn's number). */
+export function mixTurnsRecorded(): number {
+  return recordedTurns;
+}
+
+/** The turns in [from, to) that {@link failureOf} makes fail: one finding each is what a scan should report. */
+export function failuresAmong(from: number, to: number): number {
+  let count = 0;
+  for (let turn = from; turn < to; turn++) if (failureOf(turn) !== 'none') count++;
+  return count;
+}
+
 /** Every 50th turn has a tool error, every 70th a provider error (deterministic). */
 export function failureOf(turn: number): MixFailure {
   if (turn % 50 === 49) return 'tool_error';

@@ -10,7 +10,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { recordMixTurns, MIX_SPANS_PER_TURN } from './agent-mix.js';
+import { failuresAmong, mixTurnsRecorded, recordMixTurns, MIX_SPANS_PER_TURN } from './agent-mix.js';
 
 export const TURNS_PER_REQUEST = 10;
 const STEP_NS = 10_000_000_000n;
@@ -26,13 +26,16 @@ function request(index: number, intValuesAsStrings: boolean): string {
   return text;
 }
 
-export async function writeCorpus(dir: string, spans: number, layout: 'json-files' | 'json-lines'): Promise<{ path: string; spans: number }> {
+/** Writes a corpus of about `spans` spans; `failures` is how many of its turns fail (one finding each). */
+export async function writeCorpus(dir: string, spans: number, layout: 'json-files' | 'json-lines'): Promise<{ path: string; spans: number; failures: number }> {
   const requests = Math.ceil(spans / (TURNS_PER_REQUEST * MIX_SPANS_PER_TURN));
+  const firstTurn = mixTurnsRecorded();
+  const written = (path: string) => ({ path, spans: requests * TURNS_PER_REQUEST * MIX_SPANS_PER_TURN, failures: failuresAmong(firstTurn, mixTurnsRecorded()) });
   if (layout === 'json-files') {
     const folder = join(dir, 'json');
     mkdirSync(folder, { recursive: true });
     for (let i = 0; i < requests; i++) writeFileSync(join(folder, `${String(i).padStart(6, '0')}.json`), request(i, false));
-    return { path: folder, spans: requests * TURNS_PER_REQUEST * MIX_SPANS_PER_TURN };
+    return written(folder);
   }
   const path = join(dir, 'traces.json');
   const out = createWriteStream(path);
@@ -41,5 +44,5 @@ export async function writeCorpus(dir: string, spans: number, layout: 'json-file
   }
   out.end();
   await once(out, 'finish');
-  return { path, spans: requests * TURNS_PER_REQUEST * MIX_SPANS_PER_TURN };
+  return written(path);
 }
