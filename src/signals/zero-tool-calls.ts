@@ -73,8 +73,9 @@ export function stepsWithoutTools(steps: readonly StreakStep[]): { longest: numb
     else if (executed.length > 0) executed[executed.length - 1] = true;
   }
   if (unplanned) {
+    const firstPlanner = firstPlannerById(steps);
     for (const { id, before } of unplanned) {
-      const owner = firstPlanner(steps, id) ?? before;
+      const owner = firstPlanner.get(id) ?? before;
       if (owner >= 0) executed[owner] = true;
     }
   }
@@ -87,13 +88,14 @@ export function stepsWithoutTools(steps: readonly StreakStep[]): { longest: numb
   return { longest, llmSteps: executed.length, toolCalls };
 }
 
-/** The index, among LLM steps, of the first step that planned the call `id`. */
-function firstPlanner(steps: readonly StreakStep[], id: string): number | undefined {
+/** For each planned call id, the index among LLM steps of the first step that planned it. */
+function firstPlannerById(steps: readonly StreakStep[]): Map<string, number> {
+  const first = new Map<string, number>();
   let index = 0;
   for (const step of steps) {
     if (step.role !== 'llm_step') continue;
-    if (step.plannedToolCalls.some(call => call.id === id)) return index;
+    for (const call of step.plannedToolCalls) if (call.id !== undefined && !first.has(call.id)) first.set(call.id, index);
     index++;
   }
-  return undefined;
+  return first;
 }
