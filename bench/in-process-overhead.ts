@@ -54,9 +54,8 @@ const withSerializingExporter = await pair(baselineSerializing, triagedSerializi
 const triagedNoSignals = benchTracer(true, queue, 'noop', 'off');
 const withoutSignals = await pair(baseline, triagedNoSignals, 2, CONTEXT_ROUNDS);
 // Context: every tool call's arguments and result new, so no content digest is remembered from an earlier call.
-const baselineUnique = benchTracer(false, queue);
 const triagedUnique = benchTracer(true, queue);
-const withUniqueToolContent = await pair(baselineUnique, triagedUnique, 2, CONTEXT_ROUNDS, uniqueWorkload);
+const withUniqueToolContent = await pair(baseline, triagedUnique, 2, CONTEXT_ROUNDS, uniqueWorkload);
 
 // Context: the mix's answers (recorded from mix turns, a few with the mix's failures) parsed with JSON.parse alone,
 // fresh strings each round (as triage meets them: the instrumentation's JSON.stringify output, flattened by its
@@ -117,4 +116,4 @@ console.log(
   `context, budget: the 1.10 target leaves ${fmt(summary.budget.targetUsPerSpan)} µs/span; JSON.parse of the mix's output messages alone takes ${fmtSpread(summary.budget.answerParseUsPerSpan)} µs/span`,
 );
 writeSummary(args.out, summary);
-for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals, baselineUnique, triagedUnique]) await bench.provider.shutdown();
+for (const bench of [baseline, triaged, baselineSerializing, triagedSerializing, triagedNoSignals, triagedUnique]) await bench.provider.shutdown();

@@ -58,6 +58,7 @@ const llmAttributes = (output: string, outputTokens: number): Record<string, str
 /** A failure to inject into a mix turn (the scan corpus has some, so the scan has findings to write). */
 export type MixFailure = 'none' | 'tool_error' | 'provider_error';
 
+/** The request number of the last tool call made unique (see `mixTurn`'s `uniqueContent`). */
 let uniqueRequest = 0;
 
 /**
