@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { PlannedToolCall } from '../normalize/span-view.js';
 import type { StepSummary } from '../turns/turn-view.js';
 import type { Signal } from './signal.js';
 import { taskTypeOf } from './task-type.js';
@@ -41,23 +40,15 @@ export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): S
   };
 }
 
-/** What the streak reads of a step. */
-export type StreakStep = Pick<StepSummary, 'role' | 'toolCallId'> & { readonly plannedToolCalls: readonly Pick<PlannedToolCall, 'id'>[] };
-
 /**
  * The longest run of LLM steps in a row that executed no tool. A tool call
- * belongs to the latest LLM step before it that planned it (by tool call id),
- * else to the first step after it that did (start times tie: the JS SDK stamps
- * a span's start in whole milliseconds, so a fast tool can sort before the
- * step that planned it), else to the latest LLM step that started before it:
- * a step whose own planned call ran is a step with a tool, even though its
- * tool starts after it.
+ * belongs to the latest LLM step that planned it (by tool call id), else to the
+ * latest LLM step that started before it: a step whose own planned call ran
+ * is a step with a tool, even though its tool starts after it.
  */
-export function stepsWithoutTools(steps: readonly StreakStep[]): { longest: number; llmSteps: number; toolCalls: number } {
+export function stepsWithoutTools(steps: readonly StepSummary[]): { longest: number; llmSteps: number; toolCalls: number } {
   const executed: boolean[] = [];
   const plannedBy = new Map<string, number>();
-  // Tools whose id no step before them planned: settled once every step's plan is known.
-  let unplanned: { id: string; before: number }[] | undefined;
   let toolCalls = 0;
   for (const step of steps) {
     if (step.role === 'llm_step') {
@@ -66,18 +57,8 @@ export function stepsWithoutTools(steps: readonly StreakStep[]): { longest: numb
       continue;
     }
     toolCalls++;
-    const id = step.toolCallId;
-    const owner = id === undefined ? undefined : plannedBy.get(id);
-    if (owner !== undefined) executed[owner] = true;
-    else if (id !== undefined) (unplanned ??= []).push({ id, before: executed.length - 1 });
-    else if (executed.length > 0) executed[executed.length - 1] = true;
-  }
-  if (unplanned) {
-    const firstPlanner = firstPlannerById(steps);
-    for (const { id, before } of unplanned) {
-      const owner = firstPlanner.get(id) ?? before;
-      if (owner >= 0) executed[owner] = true;
-    }
+    const owner = (step.toolCallId === undefined ? undefined : plannedBy.get(step.toolCallId)) ?? executed.length - 1;
+    if (owner >= 0) executed[owner] = true;
   }
   let run = 0;
   let longest = 0;
@@ -86,16 +67,4 @@ export function stepsWithoutTools(steps: readonly StreakStep[]): { longest: numb
     longest = Math.max(longest, run);
   }
   return { longest, llmSteps: executed.length, toolCalls };
-}
-
-/** For each planned call id, the index among LLM steps of the first step that planned it. */
-function firstPlannerById(steps: readonly StreakStep[]): Map<string, number> {
-  const first = new Map<string, number>();
-  let index = 0;
-  for (const step of steps) {
-    if (step.role !== 'llm_step') continue;
-    for (const call of step.plannedToolCalls) if (call.id !== undefined && !first.has(call.id)) first.set(call.id, index);
-    index++;
-  }
-  return first;
 }

@@ -7,6 +7,7 @@ import { SharedStrings, TraceState } from './trace-state.js';
 import type { StepMessage, StepSummary, TurnView } from './turn-view.js';
 import { StringPool, decodeStep } from './step-codec.js';
 import { stepSummaryOf } from './step-summary.js';
+import { orderSteps } from './step-order.js';
 
 /**
  * Past this many traces in flight, steps are packed into their trace's step
@@ -281,8 +282,7 @@ export class TurnAssembler {
       return;
     }
     const open = members.some(at => !state.isEnded(at));
-    // Members come in start order almost always; the (stable) sort is then a no-op, so skip its work array.
-    if (!inStartOrder(steps)) steps.sort((a, b) => a.startMs - b.startMs);
+    steps = orderSteps(steps);
     const spanFindings = members.flatMap(at => state.findings(at) ?? []);
     const firstAgent = <K extends 'name' | 'version' | 'conversationId'>(key: K) => {
       for (const at of members) {
@@ -380,9 +380,4 @@ export class TurnAssembler {
   private _releaseIfSettled(state: TraceState): void {
     if (state.isSettled()) this._states.delete(state.traceId);
   }
-}
-
-function inStartOrder(steps: readonly StepSummary[]): boolean {
-  for (let i = 1; i < steps.length; i++) if ((steps[i] as StepSummary).startMs < (steps[i - 1] as StepSummary).startMs) return false;
-  return true;
 }

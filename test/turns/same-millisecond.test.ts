@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanSpans } from '../../src/scan/scan-spans.js';
-import { stepsWithoutTools } from '../../src/signals/zero-tool-calls.js';
-import type { StreakStep } from '../../src/signals/zero-tool-calls.js';
+import { orderSteps } from '../../src/turns/step-order.js';
+import type { OrderedStep } from '../../src/turns/step-order.js';
 import { postTraces, startTestGateway } from '../helpers/gateway.js';
 import { createHarness } from '../helpers/harness.js';
 import { tempDir, toOtlpJson } from '../helpers/otlp-files.js';
@@ -118,17 +118,23 @@ describe('same-millisecond turns of any shape (property)', () => {
   });
 });
 
-describe('stepsWithoutTools: steps in stamp order, tools first where starts tie', () => {
-  const llm = (...planned: string[]): StreakStep => ({ role: 'llm_step', toolCallId: undefined, plannedToolCalls: planned.map(id => ({ id })) });
-  const tool = (id: string | undefined): StreakStep => ({ role: 'tool_call', toolCallId: id, plannedToolCalls: [] });
-  it.each<{ case: string; steps: StreakStep[]; longest: number }>([
-    { case: 'a tool before the step that planned it belongs to that step', steps: [tool('a'), llm('a'), llm(), llm('b'), tool('b')], longest: 1 },
-    { case: 'of two steps after it that planned it, to the first', steps: [tool('a'), llm('a'), llm('a'), llm()], longest: 2 },
-    { case: 'a planning step before it wins over one after it', steps: [llm('a'), tool('a'), llm('a'), llm()], longest: 2 },
-    { case: 'a tool no step planned belongs to the step before it', steps: [llm(), tool('x'), llm(), llm()], longest: 2 },
-    { case: 'a tool without an id belongs to the step before it', steps: [llm('a'), tool(undefined), llm(), llm()], longest: 2 },
-    { case: 'a tool before any step that no step planned belongs to none', steps: [tool('x'), llm(), llm(), llm()], longest: 3 },
-  ])('$case', ({ steps, longest }) => {
-    expect(stepsWithoutTools(steps).longest).toBe(longest);
+describe('orderSteps: start order, and a tool call never before the step that planned it', () => {
+  /** `L<ms>:<ids>` an LLM step planning those calls, `T<ms>:<id>` a tool call (`-`: no id). */
+  const step = (text: string): OrderedStep & { text: string } => {
+    const [head = '', ids = ''] = text.split(':');
+    const startMs = Number(head.slice(1));
+    if (head.startsWith('L')) return { text, role: 'llm_step', startMs, toolCallId: undefined, plannedToolCalls: ids === '' ? [] : ids.split(',').map(id => ({ id })) };
+    return { text, role: 'tool_call', startMs, toolCallId: ids === '-' ? undefined : ids, plannedToolCalls: [] };
+  };
+  it.each([
+    { case: 'in start order already: unchanged', steps: ['L0:a', 'T1:a', 'L2:'], order: ['L0:a', 'T1:a', 'L2:'] },
+    { case: 'out of start order: sorted, ties kept as given', steps: ['T5:a', 'L1:a', 'L5:', 'T5:b'], order: ['L1:a', 'T5:a', 'L5:', 'T5:b'] },
+    { case: 'tools stamped with the step that planned them go after it', steps: ['T0:a', 'T0:b', 'L0:a,b', 'L0:'], order: ['L0:a,b', 'T0:a', 'T0:b', 'L0:'] },
+    { case: 'each tool after its own planner', steps: ['T0:a', 'T0:b', 'L0:a', 'L0:b', 'L0:'], order: ['L0:a', 'T0:a', 'L0:b', 'T0:b', 'L0:'] },
+    { case: 'a tool whose planner ran before it stays', steps: ['L0:a', 'T1:a', 'L1:a'], order: ['L0:a', 'T1:a', 'L1:a'] },
+    { case: 'a tool before a planner of a later millisecond stays (only ties are in doubt)', steps: ['T1:a', 'L2:a'], order: ['T1:a', 'L2:a'] },
+    { case: 'a tool without an id, or that no step planned, stays', steps: ['T0:-', 'T0:x', 'L0:'], order: ['T0:-', 'T0:x', 'L0:'] },
+  ])('$case', ({ steps, order }) => {
+    expect(orderSteps(steps.map(step)).map(s => s.text)).toEqual(order);
   });
 });

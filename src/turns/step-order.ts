@@ -1,0 +1,79 @@
+import type { PlannedToolCall } from '../normalize/span-view.js';
+import type { StepSummary } from './turn-view.js';
+
+/** What ordering reads of a step. */
+export type OrderedStep = Pick<StepSummary, 'role' | 'startMs' | 'toolCallId'> & { readonly plannedToolCalls: readonly Pick<PlannedToolCall, 'id'>[] };
+
+/**
+ * A turn's steps in the order they ran, as far as the spans tell: by start
+ * time (a stable sort: ties keep the order given), and a tool call never
+ * before the LLM step that planned its call id. The JS SDK stamps starts in
+ * whole milliseconds, so a fast tool often starts "with" the step that
+ * planned it; where a turn is read from its stamps (scan, the gateway), the
+ * tool, ending first, came first. In process, steps arrive in start order and
+ * already satisfy both. Returns `steps`, sorted in place, or a reordered copy.
+ */
+export function orderSteps<T extends OrderedStep>(steps: T[]): T[] {
+  // Steps come in start order almost always; the (stable) sort is then a no-op, so skip its work array.
+  if (!inStartOrder(steps)) steps.sort((a, b) => a.startMs - b.startMs);
+  return toolsAfterTheirPlanners(steps);
+}
+
+function inStartOrder(steps: readonly OrderedStep[]): boolean {
+  for (let i = 1; i < steps.length; i++) if ((steps[i] as OrderedStep).startMs < (steps[i - 1] as OrderedStep).startMs) return false;
+  return true;
+}
+
+/**
+ * Moves each tool call that precedes, in the same millisecond, the first step
+ * planning its id (with no planner before it) to just after that step. A
+ * planner's stamp is never later than its tool's (the tool starts after the
+ * planner ends), so only ties can put a tool first.
+ */
+function toolsAfterTheirPlanners<T extends OrderedStep>(steps: T[]): T[] {
+  if (!toolBeforeTiedStep(steps)) return steps;
+  const planned = new Set<string>();
+  const firstPlanner = firstPlannerById(steps);
+  const after = new Map<number, T[]>();
+  const moved = new Set<T>();
+  for (const step of steps) {
+    if (step.role === 'llm_step') {
+      for (const call of step.plannedToolCalls) if (call.id !== undefined) planned.add(call.id);
+      continue;
+    }
+    const id = step.toolCallId;
+    if (id === undefined || planned.has(id)) continue;
+    const at = firstPlanner.get(id);
+    if (at === undefined || (steps[at] as T).startMs !== step.startMs) continue;
+    after.set(at, [...(after.get(at) ?? []), step]);
+    moved.add(step);
+  }
+  if (moved.size === 0) return steps;
+  const ordered: T[] = [];
+  steps.forEach((step, i) => {
+    if (!moved.has(step)) ordered.push(step);
+    ordered.push(...(after.get(i) ?? []));
+  });
+  return ordered;
+}
+
+/** A tool call followed by an LLM step of the same start: the only case reordering can change. */
+function toolBeforeTiedStep(steps: readonly OrderedStep[]): boolean {
+  let toolAt: number | undefined;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as OrderedStep;
+    if (toolAt !== undefined && (steps[toolAt] as OrderedStep).startMs !== step.startMs) toolAt = undefined;
+    if (step.role === 'tool_call') toolAt ??= i;
+    else if (toolAt !== undefined) return true;
+  }
+  return false;
+}
+
+/** For each planned call id, the index of the first step that planned it. */
+function firstPlannerById(steps: readonly OrderedStep[]): Map<string, number> {
+  const first = new Map<string, number>();
+  steps.forEach((step, i) => {
+    for (const call of step.plannedToolCalls) if (call.id !== undefined && !first.has(call.id)) first.set(call.id, i);
+  });
+  return first;
+}
