@@ -2,8 +2,14 @@ import type { AttributeValue } from '@opentelemetry/api';
 import { digestAttribute } from './content-hash.js';
 import type { ContentDigest } from './content-hash.js';
 
-/** Characters of content remembered per generation (two are kept): at most 1 MiB of keys in all. */
+/**
+ * What one generation (two are kept) may hold, counted in characters: each
+ * entry's key plus {@link MEMO_ENTRY_CHARS} for its digest and map slot, so
+ * many tiny contents are bounded too. About 1 MiB in all.
+ */
 export const MEMO_GENERATION_CHARS = 256 * 1024;
+/** What an entry costs beyond its key, counted as characters: a digest is at most 71 of them, plus the slot. */
+export const MEMO_ENTRY_CHARS = 64;
 /** Longer contents are digested each time: a repeat of one is rarer, and one would crowd out many short ones. */
 export const MEMO_MAX_CONTENT_CHARS = 4 * 1024;
 
@@ -12,9 +18,9 @@ export const MEMO_MAX_CONTENT_CHARS = 4 * 1024;
  * the contents seen last: a tool called again with the same arguments, or
  * returning the same result, is parsed, canonicalised and hashed once. Exact,
  * since a digest is a function of the text (and of `maxContentChars`, fixed
- * per memo). Bounded: two generations of at most {@link MEMO_GENERATION_CHARS}
- * characters of keys; when the current one is full it becomes the previous
- * one and the older is dropped, so whatever was seen in either is a hit.
+ * per memo). Bounded: two generations of at most {@link MEMO_GENERATION_CHARS};
+ * when the current one is full it becomes the previous one and the older is
+ * dropped, so whatever was seen in either is a hit.
  */
 export class ContentDigestMemo {
   private _current = new Map<string, ContentDigest>();
@@ -31,7 +37,7 @@ export class ContentDigestMemo {
     this._digestOf = digestOf;
   }
 
-  /** Characters of content held as keys (both generations). */
+  /** What both generations hold, counted as {@link MEMO_GENERATION_CHARS} counts it. */
   get heldChars(): number {
     return this._currentChars + this._previousChars;
   }
@@ -44,14 +50,15 @@ export class ContentDigestMemo {
     const known = this._current.get(value);
     if (known !== undefined) return known;
     const digest = this._previous.get(value) ?? this._digestOf(value, this._maxContentChars);
-    if (this._currentChars + value.length > MEMO_GENERATION_CHARS) {
+    const cost = value.length + MEMO_ENTRY_CHARS;
+    if (this._currentChars + cost > MEMO_GENERATION_CHARS) {
       this._previous = this._current;
       this._previousChars = this._currentChars;
       this._current = new Map();
       this._currentChars = 0;
     }
     this._current.set(value, digest);
-    this._currentChars += value.length;
+    this._currentChars += cost;
     return digest;
   }
 }

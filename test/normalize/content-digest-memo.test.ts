@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ContentDigestMemo, MEMO_GENERATION_CHARS, MEMO_MAX_CONTENT_CHARS } from '../../src/normalize/content-digest-memo.js';
+import { ContentDigestMemo, MEMO_ENTRY_CHARS, MEMO_GENERATION_CHARS, MEMO_MAX_CONTENT_CHARS } from '../../src/normalize/content-digest-memo.js';
 import { digestAttribute } from '../../src/normalize/content-hash.js';
 
 const LIMIT = 8 * 1024;
@@ -73,5 +73,15 @@ describe('ContentDigestMemo: the digests of recent contents, remembered', () => 
     }
     memo.digest(first);
     expect(computed.filter(text => text === first)).toHaveLength(2);
+  });
+
+  it('bounds the number of entries too: many tiny contents cost their slots', () => {
+    const memo = new ContentDigestMemo(LIMIT);
+    const perGeneration = Math.floor(MEMO_GENERATION_CHARS / ('{"i":100000}'.length + MEMO_ENTRY_CHARS));
+    for (let i = 100_000; i < 100_000 + 3 * perGeneration; i++) {
+      memo.digest(`{"i":${i}}`);
+      expect(memo.heldChars).toBeLessThanOrEqual(2 * MEMO_GENERATION_CHARS);
+    }
+    expect(memo.heldChars).toBeGreaterThan(MEMO_GENERATION_CHARS);
   });
 });
