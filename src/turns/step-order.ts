@@ -32,29 +32,17 @@ function inStartOrder(steps: readonly OrderedStep[]): boolean {
  */
 function toolsAfterTheirPlanners<T extends OrderedStep>(steps: T[]): T[] {
   if (!toolBeforeTiedStep(steps)) return steps;
-  const planned = new Set<string>();
   const firstPlanner = firstPlannerById(steps);
+  // Tools to put after the step at each index; planned before them (at < i) or in another millisecond: left.
   const after = new Map<number, T[]>();
-  const moved = new Set<T>();
-  for (const step of steps) {
-    if (step.role === 'llm_step') {
-      for (const call of step.plannedToolCalls) if (call.id !== undefined) planned.add(call.id);
-      continue;
-    }
-    const id = step.toolCallId;
-    if (id === undefined || planned.has(id)) continue;
-    const at = firstPlanner.get(id);
-    if (at === undefined || (steps[at] as T).startMs !== step.startMs) continue;
-    after.set(at, [...(after.get(at) ?? []), step]);
-    moved.add(step);
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as T;
+    const at = step.role === 'tool_call' && step.toolCallId !== undefined ? firstPlanner.get(step.toolCallId) : undefined;
+    if (at !== undefined && at > i && (steps[at] as T).startMs === step.startMs) after.set(at, [...(after.get(at) ?? []), step]);
   }
-  if (moved.size === 0) return steps;
-  const ordered: T[] = [];
-  steps.forEach((step, i) => {
-    if (!moved.has(step)) ordered.push(step);
-    ordered.push(...(after.get(i) ?? []));
-  });
-  return ordered;
+  if (after.size === 0) return steps;
+  const moved = new Set([...after.values()].flat());
+  return steps.flatMap((step, i) => [...(moved.has(step) ? [] : [step]), ...(after.get(i) ?? [])]);
 }
 
 /** A tool call followed by an LLM step of the same start: the only case reordering can change. */
