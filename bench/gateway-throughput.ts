@@ -99,13 +99,18 @@ async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** The last of what the children wrote on stderr, to print when a round stalls. */
+const childLogs = new Map<string, string>();
+
 /** Starts a child that prints `listening on <url>` on stderr; resolves with the url. */
 function startChild(argv: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const name = argv.join(' ');
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
+      text = (text + chunk).slice(-4000);
+      childLogs.set(name, text);
       const match = /listening on (http:\/\/[^\s)]+)/.exec(text);
       if (match?.[1] !== undefined) resolve({ child, url: match[1] });
     });
@@ -178,7 +183,8 @@ async function round(url: string, requests: readonly Request[], sink: CountingSi
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const timeout = setTimeout(() => {
-    console.error(`still waiting: sink has ${sink.count} of ${requests.length * SPANS_PER_REQUEST} spans`);
+    console.error(`still waiting: sink has ${sink.count} of ${requests.length * SPANS_PER_REQUEST} spans; the children's stderr:`);
+    for (const [name, log] of childLogs) console.error(`--- ${name}\n${log}`);
   }, 60_000);
   await all;
   clearTimeout(timeout);
@@ -193,6 +199,8 @@ async function round(url: string, requests: readonly Request[], sink: CountingSi
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-triage-bench-gateway-'));
 const sink = new CountingSink();
+// Idle keep-alive sockets stay open between rounds: a forwarder must not meet a socket the sink is closing.
+sink.server.keepAliveTimeout = 10 * 60_000;
 const sinkUrl = await listen(sink.server);
 const passThrough = await startChild([PASS_THROUGH, `${sinkUrl}/v1/traces`]);
 const results = [];

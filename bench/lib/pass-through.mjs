@@ -1,5 +1,6 @@
 // The gateway bench's baseline: a minimal OTLP/HTTP receiver that fully decodes each protobuf request with
-// protobufjs, answers 200 and forwards the received bytes to FORWARD_URL (accept, then forward, as the gateway does).
+// protobufjs, answers 200 and forwards the received bytes to FORWARD_URL (accept, then forward, as the gateway does;
+// a connection error is retried, as the gateway's forwarder retries).
 // Run as a child process: node bench/lib/pass-through.mjs <forward-url>; prints "listening on <url>" on stderr.
 import http from 'node:http';
 import { decodeTraceRequest } from './otlp-trace-proto.mjs';
@@ -19,11 +20,19 @@ const server = http.createServer((req, res) => {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    const out = http.request(forward, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, answer => answer.resume());
-    out.on('error', error => console.error(`pass-through: forward failed: ${error.message}`));
-    out.end(body);
+    send(body, 3);
   });
 });
+
+/** Forwards `body`; a connection error (a keep-alive socket the sink closed) is retried, as the gateway's forwarder retries. */
+function send(body, attempts) {
+  const out = http.request(forward, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, answer => answer.resume());
+  out.on('error', error => {
+    if (attempts > 1) send(body, attempts - 1);
+    else console.error(`pass-through: forward failed: ${error.message}`);
+  });
+  out.end(body);
+}
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   console.error(`pass-through: listening on http://127.0.0.1:${port}`);
