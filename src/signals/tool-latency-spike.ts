@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isFailed } from '../normalize/span-view.js';
 import { stdDev } from '../state/running-stats.js';
+import { JoinedKeys } from '../state/joined-keys.js';
 import { addToWindow, bucketAt, currentBucket, statsBetween } from '../state/time-window.js';
 import type { StatsBucket } from '../state/time-window.js';
 import type { Signal, SignalDeps } from './signal.js';
@@ -39,11 +40,12 @@ export function createToolLatencySpikeSignal(options: ToolLatencySpikeOptions, d
   const baselines = deps.state('baseline', baselineSchema);
   const toValue = scale === 'log' ? Math.log1p : (ms: number) => ms;
   const toMs = scale === 'log' ? Math.expm1 : (value: number) => value;
+  const keys = new JoinedKeys();
   return {
     id: 'tool_latency_spike',
     onSpan(span, ctx) {
       if (span.role !== 'tool_call' || span.toolName === undefined || isFailed(span)) return;
-      const key = `${span.serviceName ?? ''}\u0000${span.agentName ?? ''}\u0000${span.toolName}`;
+      const key = keys.of(keys.of(span.serviceName ?? '', span.agentName ?? ''), span.toolName);
       const buckets: StatsBucket[] = baselines.get(key) ?? [];
       const at = bucketAt(deps.now(), bucketMs);
       const now = currentBucket(buckets, at);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sha256Of } from '../normalize/content-hash.js';
 import { isFailed } from '../normalize/span-view.js';
+import { JoinedKeys } from '../state/joined-keys.js';
 import type { SpanView } from '../normalize/span-view.js';
 import type { Signal, SignalDeps } from './signal.js';
 
@@ -58,6 +59,7 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
   // 'results', not the 'memory' of versions that stored every digest as sha256: those entries would all look changed.
   const memory = deps.state('results', memorySchema, config.maxRemembered);
   const tools = deps.state('tools', toolSchema, MAX_TOOLS);
+  const keys = new JoinedKeys();
   return {
     id: 'tool_result_mismatch',
     onSpan(span, ctx) {
@@ -76,7 +78,7 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
       record.lastArgs = argsHash;
 
       const now = deps.now();
-      const key = `${tool}\u0000${argsHash}`;
+      const key = keys.of(tool, argsHash);
       const remembered = memory.get(key);
       const comparable = remembered !== undefined && now - remembered[1] <= config.ttlMs && remembered[2] === record.epoch;
       const previousHash = remembered?.[0];

@@ -19,9 +19,21 @@ export interface StateStoreHooks {
   onPersistError(operation: 'load' | 'save', error: unknown): void;
 }
 
+/**
+ * Keys in two generations, so that using a key costs a lookup, not a reorder
+ * (deleting and re-inserting a key of a large Map costs about a microsecond).
+ * `recent` holds the keys used since the last rotation; `older` the rest,
+ * oldest generation first. A key of `older` that is used moves to `recent`.
+ * When `recent` outgrows half the namespace's bound, it is appended to
+ * `older`; eviction takes the first key of `older`. So a key is evicted only
+ * after about half its bound's worth of new keys arrived since it was last
+ * used (exact LRU: the whole bound's worth), and a key used since the last
+ * rotation outlives every key that was not. Values are held as they are: no
+ * wrapper per key.
+ */
 interface Namespace {
-  /** Map order is the LRU order: least recently used first. Values are held as they are: no wrapper per key. */
-  readonly entries: Map<string, unknown>;
+  recent: Map<string, unknown>;
+  older: Map<string, unknown>;
   /** Loaded keys whose values are not checked against the namespace's schema yet (done on first read). */
   unvalidated: Set<string> | undefined;
   schema: z.ZodType | undefined;
@@ -72,7 +84,7 @@ export class StateStore {
         this._set(space, key, value);
       },
       delete: key => {
-        if (space.entries.delete(key)) {
+        if (space.recent.delete(key) || space.older.delete(key)) {
           space.unvalidated?.delete(key);
           this._size--;
           this._dirty = true;
@@ -90,7 +102,7 @@ export class StateStore {
   snapshot(): StateSnapshot {
     const entries: [string, string, unknown][] = [];
     for (const [name, space] of this._namespaces) {
-      for (const [key, value] of space.entries) entries.push([name, key, value]);
+      for (const generation of [space.older, space.recent]) for (const [key, value] of generation) entries.push([name, key, value]);
     }
     return { version: STATE_SNAPSHOT_VERSION, savedAtMs: this._now(), entries };
   }
@@ -98,55 +110,84 @@ export class StateStore {
   private _space(name: string): Namespace {
     let space = this._namespaces.get(name);
     if (!space) {
-      space = { entries: new Map(), unvalidated: undefined, schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
+      space = { recent: new Map(), older: new Map(), unvalidated: undefined, schema: undefined, maxKeys: Number.POSITIVE_INFINITY };
       this._namespaces.set(name, space);
     }
     return space;
   }
 
+  /** Half the bound that applies to `space` (its own, or the total): past it, `recent` rotates. */
+  private _rotateAt(space: Namespace): number {
+    return Math.max(1, Math.floor(Math.min(space.maxKeys, this._maxKeys) / 2));
+  }
+
+  /** `recent` joins the end of `older`: its keys are now the youngest that have not been used since. */
+  private _rotate(space: Namespace): void {
+    if (space.older.size === 0) space.older = space.recent;
+    else for (const [key, value] of space.recent) space.older.set(key, value);
+    space.recent = new Map();
+  }
+
   private _get(space: Namespace, key: string): unknown {
-    let value = space.entries.get(key);
+    let generation = space.recent;
+    let value = generation.get(key);
+    if (value === undefined) {
+      generation = space.older;
+      value = generation.get(key);
+      if (value === undefined) return undefined;
+    }
     if (space.unvalidated?.delete(key)) {
       const parsed = space.schema?.safeParse(value);
       if (!parsed?.success) {
-        space.entries.delete(key);
+        generation.delete(key);
         this._size--;
         this._hooks.onInvalidValue();
         return undefined;
       }
       value = parsed.data;
-    } else if (value === undefined) {
-      return undefined;
+      generation.set(key, value);
     }
-    space.entries.delete(key);
-    space.entries.set(key, value);
+    if (generation === space.older) {
+      space.older.delete(key);
+      space.recent.set(key, value);
+      if (space.recent.size > this._rotateAt(space)) this._rotate(space);
+    }
     return value;
   }
 
   private _set(space: Namespace, key: string, value: unknown): void {
-    if (!space.entries.delete(key)) this._size++;
-    else space.unvalidated?.delete(key);
-    // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
-    space.entries.set(flatString(key), value);
     this._dirty = true;
+    space.unvalidated?.delete(key);
+    // Set again in place: a key of `recent` keeps its position and its (already flat) string.
+    if (space.recent.has(key)) {
+      space.recent.set(key, value);
+      return;
+    }
+    if (!space.older.delete(key)) this._size++;
+    // A key built by concatenation is a tree of string pieces; held for long, it is worth one flat copy.
+    space.recent.set(flatString(key), value);
+    if (space.recent.size > this._rotateAt(space)) this._rotate(space);
     this._evictOverflow(space);
   }
 
   private _evictOverflow(space: Namespace): void {
-    while (space.entries.size > space.maxKeys) this._evictOldest(space);
+    while (sizeOf(space) > space.maxKeys) this._evictOldest(space);
     while (this._size > this._maxKeys) {
       let fullest = space;
       for (const candidate of this._namespaces.values()) {
-        if (candidate.entries.size > fullest.entries.size) fullest = candidate;
+        if (sizeOf(candidate) > sizeOf(fullest)) fullest = candidate;
       }
       this._evictOldest(fullest);
     }
   }
 
   private _evictOldest(space: Namespace): void {
-    const oldest = space.entries.keys().next().value;
-    if (oldest === undefined) return;
-    space.entries.delete(oldest);
+    if (space.older.size === 0) {
+      if (space.recent.size === 0) return;
+      this._rotate(space);
+    }
+    const oldest = space.older.keys().next().value as string;
+    space.older.delete(oldest);
     space.unvalidated?.delete(oldest);
     this._size--;
     this._hooks.onEvicted();
@@ -180,19 +221,20 @@ export class StateStore {
     }
     const loaded = new Map<string, Map<string, unknown>>();
     for (const [name, key, value] of parsed.data.entries) {
-      if (this._namespaces.get(name)?.entries.has(key)) continue;
+      const space = this._namespaces.get(name);
+      if (space?.recent.has(key) || space?.older.has(key)) continue;
       const entries = loaded.get(name) ?? new Map<string, unknown>();
       loaded.set(name, entries);
       entries.set(key, value);
     }
     for (const [name, entries] of loaded) {
       const space = this._space(name);
-      const newer = [...space.entries];
-      space.entries.clear();
-      for (const [key, entry] of [...entries, ...newer]) space.entries.set(key, entry);
       space.unvalidated ??= new Set();
       for (const key of entries.keys()) space.unvalidated.add(key);
       this._size += entries.size;
+      // Loaded keys enter as the oldest of `older`: used again, they move to `recent`; unused, they go first.
+      for (const [key, entry] of space.older) entries.set(key, entry);
+      space.older = entries;
     }
     for (const space of this._namespaces.values()) this._evictOverflow(space);
   }
@@ -207,4 +249,8 @@ export class StateStore {
       this._hooks.onPersistError('save', error);
     }
   }
+}
+
+function sizeOf(space: Namespace): number {
+  return space.recent.size + space.older.size;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileStatePersistence } from '../../src/state/file-persistence.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -140,5 +141,70 @@ describe('StateStore with the file persistence', () => {
     await store.flush();
     expect(ns.get('k')).toEqual([2]);
     expect(ns.get('old')).toEqual([9]);
+  });
+});
+
+describe('StateStore eviction (least recently used first, in two generations)', () => {
+  const keysOf = (store: StateStore): string[] => store.snapshot().entries.map(([, key]) => key);
+
+  it('keeps a key that is used on every turn however many other keys pass through', () => {
+    const hooks = recordingHooks();
+    const store = new StateStore({ maxKeys: 100, persistence: undefined, now: () => 0, hooks });
+    const ns = store.namespace('x', counts, 8);
+    ns.set('hot', [0]);
+    for (let i = 0; i < 1000; i++) {
+      expect(ns.get('hot')).toEqual([i]);
+      ns.set('hot', [i + 1]);
+      ns.set(`cold-${i}`, [i]);
+    }
+    expect(keysOf(store)).toHaveLength(8);
+    expect(hooks.evicted).toBe(1000 + 1 - 8);
+  });
+
+  it('evicts the keys not used since the last rotation first, oldest first', () => {
+    const store = new StateStore({ maxKeys: 100, persistence: undefined, now: () => 0, hooks: recordingHooks() });
+    const ns = store.namespace('x', counts, 4);
+    for (const key of ['a', 'b', 'c']) ns.set(key, [1]); // past 2 (half of 4), a, b, c rotate to the older generation
+    ns.get('a'); // a is used again: back in the recent generation
+    ns.set('d', [1]);
+    ns.set('e', [1]); // over 4: b, not used since the rotation, goes first
+    expect(keysOf(store)).toEqual(['c', 'a', 'd', 'e']);
+    ns.set('f', [1]);
+    expect(keysOf(store)).toEqual(['a', 'd', 'e', 'f']);
+  });
+
+  it('never holds more than its bound, never answers a stale value, and evicts a key only after half its bound of new keys since its last use', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 24 }) }),
+      fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 24 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (maxKeys, ops) => {
+        const store = new StateStore({ maxKeys: 1000, persistence: undefined, now: () => 0, hooks: recordingHooks() });
+        const ns = store.namespace('x', counts, maxKeys);
+        const values = new Map<string, number>();
+        const newKeysSinceUse = new Map<string, number>();
+        ops.forEach(({ kind, key: n }, step) => {
+          const key = `k${n}`;
+          if (kind === 'get') {
+            expect(ns.get(key)).toEqual(values.has(key) ? [values.get(key)] : undefined);
+            if (values.has(key)) newKeysSinceUse.set(key, 0);
+          } else {
+            if (!values.has(key)) for (const [other, count] of newKeysSinceUse) newKeysSinceUse.set(other, count + 1);
+            ns.set(key, [step]);
+            values.set(key, step);
+            newKeysSinceUse.set(key, 0);
+          }
+          const held = new Set(keysOf(store));
+          expect(held.size).toBeLessThanOrEqual(maxKeys);
+          expect(store.size).toBe(held.size);
+          for (const gone of [...values.keys()].filter(k => !held.has(k))) {
+            expect(newKeysSinceUse.get(gone)).toBeGreaterThanOrEqual(Math.floor(maxKeys / 2));
+            values.delete(gone);
+            newKeysSinceUse.delete(gone);
+          }
+        });
+      }),
+    );
   });
 });
