@@ -33,16 +33,26 @@ function inStartOrder(steps: readonly OrderedStep[]): boolean {
 function toolsAfterTheirPlanners<T extends OrderedStep>(steps: T[]): T[] {
   if (!toolBeforeTiedStep(steps)) return steps;
   const firstPlanner = firstPlannerById(steps);
-  // Tools to put after the step at each index; planned before them (at < i) or in another millisecond: left.
-  const after = new Map<number, T[]>();
+  // The index each step goes after: its own, or for a tool to move, its planner's (planned before it, or in another
+  // millisecond: left where it is). A tool that moves leaves its own slot empty.
+  let after: (T[] | undefined)[] | undefined;
+  let moved: boolean[] | undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as T;
     const at = step.role === 'tool_call' && step.toolCallId !== undefined ? firstPlanner.get(step.toolCallId) : undefined;
-    if (at !== undefined && at > i && (steps[at] as T).startMs === step.startMs) after.set(at, [...(after.get(at) ?? []), step]);
+    if (at === undefined || at <= i || (steps[at] as T).startMs !== step.startMs) continue;
+    after ??= [];
+    moved ??= [];
+    (after[at] ??= []).push(step);
+    moved[i] = true;
   }
-  if (after.size === 0) return steps;
-  const moved = new Set([...after.values()].flat());
-  return steps.flatMap((step, i) => [...(moved.has(step) ? [] : [step]), ...(after.get(i) ?? [])]);
+  if (after === undefined || moved === undefined) return steps;
+  const ordered: T[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    if (moved[i] !== true) ordered.push(steps[i] as T);
+    for (const tool of after[i] ?? []) ordered.push(tool);
+  }
+  return ordered;
 }
 
 /** A tool call followed by an LLM step of the same start: the only case reordering can change. */
@@ -60,8 +70,8 @@ function toolBeforeTiedStep(steps: readonly OrderedStep[]): boolean {
 /** For each planned call id, the index of the first step that planned it. */
 function firstPlannerById(steps: readonly OrderedStep[]): Map<string, number> {
   const first = new Map<string, number>();
-  steps.forEach((step, i) => {
-    for (const call of step.plannedToolCalls) if (call.id !== undefined && !first.has(call.id)) first.set(call.id, i);
-  });
+  for (let i = 0; i < steps.length; i++) {
+    for (const call of (steps[i] as OrderedStep).plannedToolCalls) if (call.id !== undefined && !first.has(call.id)) first.set(call.id, i);
+  }
   return first;
 }
