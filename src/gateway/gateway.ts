@@ -233,7 +233,13 @@ export class Gateway {
       const body = await readBody(req, this._config.limits.maxRequestBytes);
       const request = decodeTraceRequest(body, encoding);
       this._admit(request, encoding);
-      sendExportResponse(res, encoding, request.rejected, request.errorMessage);
+      // Answered before triage: the answer's write goes out now, and the sender prepares its next request while
+      // this one is judged. Accepted spans are fed in this same tick, whatever the answer's write does.
+      try {
+        sendExportResponse(res, encoding, request.rejected, request.errorMessage);
+      } finally {
+        this._feed(request);
+      }
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       this._reject(res, error, encoding);
@@ -245,6 +251,7 @@ export class Gateway {
     checkBearer(authorization, this._bearerToken);
     const request = decodeTraceRequest(body, 'protobuf');
     this._admit(request, 'grpc');
+    this._feed(request);
     return request;
   }
 
@@ -254,7 +261,7 @@ export class Gateway {
   }
 
   /**
-   * Takes a decoded request into the pipeline (either transport).
+   * Admits a decoded request (either transport): counted and expected by the forwarder; `_feed` then feeds it.
    * @throws HttpError 503 + Retry-After when it would overfill the queue (an
    * empty queue takes any request, so none waits forever). 503 rather than
    * 429: the gateway is overloaded for every sender, not rate-limiting this
@@ -270,6 +277,10 @@ export class Gateway {
     if (request.rejected > 0) this.metrics.rejectedSpans.add(['bad_data'], request.rejected);
     this._forwarding.expect(request.spans.length);
     this.metrics.received.add([transport], request.spans.length);
+  }
+
+  /** Feeds an admitted request's spans to the processor (which never throws). */
+  private _feed(request: DecodedRequest): void {
     for (const span of feedOrder(request.spans)) this.processor.onEnd(span);
   }
 
