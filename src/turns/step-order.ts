@@ -31,7 +31,7 @@ function inStartOrder(steps: readonly OrderedStep[]): boolean {
  * planner ends), so only ties can put a tool first.
  */
 function toolsAfterTheirPlanners<T extends OrderedStep>(steps: T[]): T[] {
-  if (!toolBeforeTiedStep(steps)) return steps;
+  if (!toolBeforeTiedStep(steps) || everyToolPlannedJustBefore(steps)) return steps;
   const firstPlanner = firstPlannerById(steps);
   // The index each step goes after: its own, or for a tool to move, its planner's (planned before it, or in another
   // millisecond: left where it is). A tool that moves leaves its own slot empty.
@@ -63,6 +63,30 @@ function toolBeforeTiedStep(steps: readonly OrderedStep[]): boolean {
     if (toolAt !== undefined && (steps[toolAt] as OrderedStep).startMs !== step.startMs) toolAt = undefined;
     if (step.role === 'tool_call') toolAt ??= i;
     else if (toolAt !== undefined) return true;
+  }
+  return false;
+}
+
+/** How far back from a tool call its planner is looked for before the full check: a step or two in practice. */
+const NEAR_STEPS = 8;
+
+/**
+ * True when one of the few steps before each tool call planned its id, as in
+ * process order: then no tool can move (its first planner is before it), and
+ * the check allocates nothing. False sends the turn to the full check.
+ */
+function everyToolPlannedJustBefore(steps: readonly OrderedStep[]): boolean {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as OrderedStep;
+    if (step.role !== 'tool_call' || step.toolCallId === undefined) continue;
+    if (!plannedWithin(steps, i, step.toolCallId)) return false;
+  }
+  return true;
+}
+
+function plannedWithin(steps: readonly OrderedStep[], toolAt: number, id: string): boolean {
+  for (let j = toolAt - 1; j >= 0 && j >= toolAt - NEAR_STEPS; j--) {
+    for (const call of (steps[j] as OrderedStep).plannedToolCalls) if (call.id === id) return true;
   }
   return false;
 }
