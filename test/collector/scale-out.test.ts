@@ -156,19 +156,22 @@ describe.skipIf(binary === '')('scale-out through the Collector loadbalancing ex
     const [first, second, third] = [wave(1), wave(2), wave(3)];
 
     await send(agent, first);
-    // Mid-run: gateway 2 has accepted spans and still holds their turns (decisionWaitMs) when it is stopped.
-    const stoppedPorts = present(ports[1]);
-    await waitFor('gateway 2 to accept spans', async () => {
-      const received = sumOfMetric(await scrape(`http://127.0.0.1:${stoppedPorts.http}/metrics`), 'agent_triage_gateway_spans_received_total');
-      return received > 0 ? true : undefined;
+    // Mid-run: a gateway that has accepted spans still holds their turns (decisionWaitMs) when it is stopped. Which
+    // gateways the first wave reaches depends on the ring (made from the ports), so the first one seen is stopped.
+    const stoppedAt = await waitFor('a gateway to accept spans', async () => {
+      for (const [at, p] of ports.entries()) {
+        if (sumOfMetric(await scrape(`http://127.0.0.1:${p.http}/metrics`), 'agent_triage_gateway_spans_received_total') > 0) return at;
+      }
+      return undefined;
     });
-    const stopped = present(gateways[1]);
+    const stoppedPorts = present(ports[stoppedAt]);
+    const stopped = present(gateways[stoppedAt]);
     expect(await stopped.stop()).toBe(0);
     expect(stopped.output).toContain('SIGTERM: flushing and stopping');
     await send(agent, second);
     // The Collector retries what the stopped gateway refused until it is back on its port.
     await waitFor('the Collector to fail exporting to the stopped gateway', () => (collector.output.includes('Will retry') ? true : undefined));
-    await startGatewayProcess(processes, 'gateway 2 (restarted)', gatewayConfig(sink, stoppedPorts));
+    await startGatewayProcess(processes, `gateway ${stoppedAt + 1} (restarted)`, gatewayConfig(sink, stoppedPorts));
     await send(agent, third);
 
     await allArrived(sink, agent.emitted());
