@@ -6,6 +6,8 @@ import { skimJson } from './json-skim.js';
 
 /** Default of the `limits.maxContentChars` option: content attributes longer than this are not parsed, only sampled. */
 export const DEFAULT_MAX_CONTENT_CHARS = 8 * 1024;
+/** Default of the `maxNameChars` option: names and ids (tool, agent, model, ...) longer than this are not read. */
+export const DEFAULT_MAX_NAME_CHARS = 1024;
 
 const NONE: readonly string[] = Object.freeze([]);
 /** Strings inside a skimmed (over-limit) JSON value longer than this are stepped over, not decoded. */
@@ -23,13 +25,25 @@ export class AttributeReader {
   private readonly _attributes: Attributes;
   /** Content attributes longer than this are sampled (digests) or skimmed (JSON), never parsed whole. */
   readonly maxContentChars: number;
+  /**
+   * Names and ids (read with `string`, `firstString`, `strings`) longer than
+   * this are not read: they would become keys of state, maps and metric
+   * labels, held for long and hashed on every use.
+   */
+  readonly maxNameChars: number;
   /** Remembers the digests of recent contents (the processor's, for its `maxContentChars`); none: digest each time. */
   private readonly _digests: ContentDigestMemo | undefined;
 
-  constructor(attributes: Attributes, maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS, digests?: ContentDigestMemo) {
+  constructor(
+    attributes: Attributes,
+    maxContentChars: number = DEFAULT_MAX_CONTENT_CHARS,
+    digests?: ContentDigestMemo,
+    maxNameChars: number = DEFAULT_MAX_NAME_CHARS,
+  ) {
     this._attributes = attributes;
     this.maxContentChars = maxContentChars;
     this._digests = digests;
+    this.maxNameChars = maxNameChars;
   }
 
   get malformed(): readonly string[] {
@@ -63,13 +77,35 @@ export class AttributeReader {
     return this._attributes[key];
   }
 
-  /** A non-empty string; numbers are accepted and stringified (ids are sometimes numeric). */
+  /**
+   * A name or id: a non-empty string of at most `maxNameChars` (a longer one is
+   * recorded as limited and not read); numbers are accepted and stringified
+   * (ids are sometimes numeric).
+   */
   string(key: string): string | undefined {
+    const value = this._attributes[key];
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return this.name(value, key);
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    this.markMalformed(key);
+    return undefined;
+  }
+
+  /** Free text (a message): a non-empty string, whatever its length. */
+  text(key: string): string | undefined {
     const value = this._attributes[key];
     if (value === undefined) return undefined;
     if (typeof value === 'string') return value === '' ? undefined : value;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     this.markMalformed(key);
+    return undefined;
+  }
+
+  /** `value` as a name (non-empty, at most `maxNameChars`; longer: recorded as limited under `key`), from wherever it was read. */
+  name(value: string | undefined, key: string): string | undefined {
+    if (value === undefined || value === '') return undefined;
+    if (value.length <= this.maxNameChars) return value;
+    this.markLimited(key);
     return undefined;
   }
 
@@ -103,14 +139,22 @@ export class AttributeReader {
     return undefined;
   }
 
-  /** A string array, or a single string (some emitters flatten one-element arrays). */
+  /** Names: a string array, or a single string (some emitters flatten one-element arrays); a name over `maxNameChars` is left out and recorded as limited. */
   strings(key: string): string[] | undefined {
     const value = this._attributes[key];
     if (value === undefined) return undefined;
-    if (typeof value === 'string') return [value];
-    if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+    if (typeof value === 'string') return value.length > this.maxNameChars ? this._overLimit(key) : [value];
+    if (Array.isArray(value)) {
+      const names = value.filter((v): v is string => typeof v === 'string');
+      return names.every(v => v.length <= this.maxNameChars) ? names : this._overLimit(key, names);
+    }
     this.markMalformed(key);
     return undefined;
+  }
+
+  private _overLimit(key: string, names: readonly string[] = []): string[] {
+    this.markLimited(key);
+    return names.filter(v => v.length <= this.maxNameChars);
   }
 
   /**

@@ -11,7 +11,7 @@ import {
 import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
 import type { ConventionAdapter } from './adapter.js';
 import { adapterFor } from './adapters.js';
-import { AttributeReader, DEFAULT_MAX_CONTENT_CHARS } from './attribute-reader.js';
+import { AttributeReader, DEFAULT_MAX_CONTENT_CHARS, DEFAULT_MAX_NAME_CHARS } from './attribute-reader.js';
 import type { ContentDigestMemo } from './content-digest-memo.js';
 import type { PlannedToolCall, SpanView } from './span-view.js';
 
@@ -43,8 +43,14 @@ export function normalizeSpan(
  * {@link normalizeSpan} with the span's adapter already known (or none), and
  * content digests remembered in `digests` (made for the same `maxContentChars`).
  */
-export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefined, maxContentChars: number, digests?: ContentDigestMemo): MutableSpanView {
-  const attrs = new AttributeReader(span.attributes, maxContentChars, digests);
+export function viewOf(
+  span: ReadableSpan,
+  adapter: ConventionAdapter | undefined,
+  maxContentChars: number,
+  digests?: ContentDigestMemo,
+  maxNameChars: number = DEFAULT_MAX_NAME_CHARS,
+): MutableSpanView {
+  const attrs = new AttributeReader(span.attributes, maxContentChars, digests, maxNameChars);
   const context = span.spanContext();
   const parent = span.parentSpanContext;
   const startMs = hrTimeToMs(span.startTime);
@@ -61,7 +67,7 @@ export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefine
     startMs,
     endMs,
     durationMs: Math.max(0, endMs - startMs),
-    serviceName: stringOrUndefined(span.resource.attributes[ATTR_SERVICE_NAME]),
+    serviceName: attrs.name(stringOrUndefined(span.resource.attributes[ATTR_SERVICE_NAME]), ATTR_SERVICE_NAME),
     agentName: undefined,
     agentVersion: undefined,
     conversationId: undefined,
@@ -69,7 +75,7 @@ export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefine
     provider: undefined,
     temperature: undefined,
     maxTokens: undefined,
-    region: stringOrUndefined(span.resource.attributes[ATTR_CLOUD_REGION]),
+    region: attrs.name(stringOrUndefined(span.resource.attributes[ATTR_CLOUD_REGION]), ATTR_CLOUD_REGION),
     toolName: undefined,
     toolCallId: undefined,
     argsHash: undefined,
@@ -93,9 +99,9 @@ export function viewOf(span: ReadableSpan, adapter: ConventionAdapter | undefine
   view.errorType = attrs.string(ATTR_ERROR_TYPE);
   view.httpStatusCode = attrs.count(ATTR_HTTP_RESPONSE_STATUS_CODE);
   if (exception) {
-    const exceptionAttrs = new AttributeReader(exception.attributes ?? {});
+    const exceptionAttrs = new AttributeReader(exception.attributes ?? {}, maxContentChars, undefined, maxNameChars);
     view.exceptionType = exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception';
-    view.exceptionMessage = exceptionAttrs.string(ATTR_EXCEPTION_MESSAGE);
+    view.exceptionMessage = exceptionAttrs.text(ATTR_EXCEPTION_MESSAGE);
   }
   view.malformed = attrs.malformed;
   view.limited = attrs.limited;

@@ -41,14 +41,14 @@ export const openInferenceAdapter: ConventionAdapter = {
     const role = roleOf(attrs.string(SPAN_KIND), isLocalRoot);
     into.role = role;
     // LangGraph names its top chain after the agent and sets no `agent.name`.
-    into.agentName = attrs.string(AGENT_NAME) ?? (role === 'turn_root' ? nonEmpty(span.name) : undefined);
+    into.agentName = attrs.string(AGENT_NAME) ?? (role === 'turn_root' ? attrs.name(span.name, 'span.name') : undefined);
     into.conversationId = attrs.string(SESSION_ID);
     into.provider = attrs.firstString('llm.provider', 'llm.system');
     into.model = attrs.firstString('llm.response.model_name', 'llm.model_name', 'llm.request.model_name');
     into.inputTokens = attrs.count('llm.token_count.prompt');
     into.outputTokens = attrs.count('llm.token_count.completion');
     if (role === 'tool_call') {
-      into.toolName = attrs.string(TOOL_NAME) ?? nonEmpty(span.name);
+      into.toolName = attrs.string(TOOL_NAME) ?? attrs.name(span.name, 'span.name');
       // Python instrumentations set one of these; LangChain.js and OpenAI Agents set neither.
       into.toolCallId = attrs.firstString('tool_call.id', 'tool.id');
       into.argsHash = attrs.digest(INPUT_VALUE);

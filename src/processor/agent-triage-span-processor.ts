@@ -10,7 +10,7 @@ import { ATTR_TRIAGE_FIXTURE_ID, EVENT_TRIAGE_POPULATION_FINDING } from '../emit
 import { enrichSpan, findingEvent, turnSummaryAttributes } from '../emit/span-enrichment.js';
 import { TriageMetrics } from '../emit/triage-metrics.js';
 import { InstrumentationHealth } from '../health/instrumentation-health.js';
-import type { ConventionAdapter } from '../normalize/adapter.js';
+import type { ConventionAdapter, TurnStart } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
 import { viewOf } from '../normalize/normalize-span.js';
 import { ContentDigestMemo } from '../normalize/content-digest-memo.js';
@@ -190,7 +190,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
         const context = span.spanContext();
         const parentId = span.parentSpanContext?.spanId;
         const adapter = adapterFor(span, this._adapters);
-        const turnStart = adapter?.turnStart(span, this._assembler.isTrackedSpan(context.traceId, parentId));
+        const turnStart = boundedTurnStart(adapter?.turnStart(span, this._assembler.isTrackedSpan(context.traceId, parentId)), this._options.maxNameChars);
         this._assembler.spanStarted(context.traceId, context.spanId, parentId, turnStart, adapter !== undefined);
         this._ensureSweeping();
       } catch (error) {
@@ -273,6 +273,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     return {
       now: this._options.clock,
       state: (name, schema, maxKeys) => this._state.namespace(`${id}.${name}`, schema, maxKeys),
+      maxNameChars: this._options.maxNameChars,
     };
   }
 
@@ -291,7 +292,7 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
       const diagnostics = this._health.checkUnmatched(span.attributes, span.endTime);
       return diagnostics ? enrichSpan(span, diagnostics) : span;
     }
-    const view = viewOf(span, adapter, this._options.maxContentChars, this._digests);
+    const view = viewOf(span, adapter, this._options.maxContentChars, this._digests, this._options.maxNameChars);
     if ((view.role === 'llm_step' || view.role === 'tool_call') && view.agentName === undefined) {
       view.agentName = this._assembler.agentUnder(view.traceId, view.parentSpanId);
     }
@@ -490,4 +491,13 @@ function resolvePersistence(state: ResolvedOptions['state'], clock: () => number
   const path = state.path ?? defaultStatePath();
   diag.info(`agent-triage: state file ${path}`);
   return new FileStatePersistence(path, clock);
+}
+
+/** What a span says at start, without a name or id over `maxNameChars` (counted when the span ends, as the view reads it). */
+function boundedTurnStart(start: TurnStart | undefined, maxNameChars: number): TurnStart | undefined {
+  if (start === undefined) return undefined;
+  const within = (value: string | undefined): boolean => value === undefined || value.length <= maxNameChars;
+  if (within(start.agentName) && within(start.agentVersion) && within(start.conversationId)) return start;
+  const bounded = (value: string | undefined): string | undefined => (within(value) ? value : undefined);
+  return { agentName: bounded(start.agentName), agentVersion: bounded(start.agentVersion), conversationId: bounded(start.conversationId) };
 }

@@ -15,7 +15,7 @@ import type { TaxonomyDefinition } from '../taxonomy/taxonomy.js';
 import type { SignalOverride } from '../signals/signal-config.js';
 import type { ConfiguredSignal } from '../signals/registry.js';
 import { CUSTOM_SIGNAL_PATTERN, SEVERITIES } from '../signals/signal.js';
-import { DEFAULT_MAX_CONTENT_CHARS } from '../normalize/attribute-reader.js';
+import { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
 import { SAMPLED_EDGE_CHARS } from '../normalize/content-hash.js';
 
 /** Options of `new AgentTriageSpanProcessor(options)`; validated at construction (an invalid one throws a `ConfigError` naming the key). */
@@ -68,6 +68,14 @@ export interface AgentTriageSpanProcessorOptions {
    * in `agent_triage.attributes.limited`. The default value is 8192.
    */
   maxContentChars?: number;
+  /**
+   * Names and ids read from spans (tool, agent, model and provider names,
+   * conversation and tool call ids, service name, finish reasons, task types)
+   * longer than this are not read: they would become keys of state, maps and
+   * metric labels. The span is judged without them and forwarded untouched;
+   * counted in `agent_triage.attributes.limited`. The default value is 1024.
+   */
+  maxNameChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
   state?: StateOptions;
   /**
@@ -143,6 +151,7 @@ export const optionsSchema = z.strictObject({
   maxAgentLabels: positiveInt.default(100),
   instrumentationHealthIntervalMs: durationMs.default(60_000),
   maxContentChars: z.number().int().min(2 * SAMPLED_EDGE_CHARS).default(DEFAULT_MAX_CONTENT_CHARS),
+  maxNameChars: z.number().int().min(16).default(DEFAULT_MAX_NAME_CHARS),
   state: z
     .strictObject({
       path: z.string().min(1).optional(),

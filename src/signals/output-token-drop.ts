@@ -61,7 +61,7 @@ export function createOutputTokenDropSignal(options: OutputTokenDropOptions, dep
       const tokens = measure === 'final_step' ? final.outputTokens : sumTokens(llmSteps);
       // No count: the LLM step's own health check reports it (instrumentation_health, field outputTokens).
       if (tokens === undefined) return;
-      const taskType = taskTypeOf(turn, taskTypeAttribute) ?? '';
+      const taskType = taskTypeOf(turn, taskTypeAttribute, deps.maxNameChars) ?? '';
       const configured = minExpectedTokens[taskType];
       const minimum = configured ?? defaultMinExpectedTokens;
       const details = { task_type: taskType, output_tokens: tokens, measure };

@@ -107,6 +107,8 @@ export interface SignalDeps {
    * `maxKeys` keys; persisted values are validated with `schema` on first read.
    */
   state<T extends JsonValue>(name: string, schema: z.ZodType<T>, maxKeys?: number): StateNamespace<T>;
+  /** Names and ids read from attributes (task types, precomputed hashes) longer than this are not used: they would be state keys. Default 1024. */
+  readonly maxNameChars?: number;
 }
 
 /**

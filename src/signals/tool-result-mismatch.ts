@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
 import { sha256Of } from '../normalize/content-hash.js';
 import { isFailed } from '../normalize/span-view.js';
 import { JoinedKeys } from '../state/joined-keys.js';
@@ -60,6 +61,7 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
   const memory = deps.state('results', memorySchema, config.maxRemembered);
   const tools = deps.state('tools', toolSchema, MAX_TOOLS);
   const keys = new JoinedKeys();
+  const maxNameChars = deps.maxNameChars ?? DEFAULT_MAX_NAME_CHARS;
   return {
     id: 'tool_result_mismatch',
     onSpan(span, ctx) {
@@ -67,8 +69,8 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
       const tool = span.toolName;
       const behaviour = config.tools[tool];
       if (behaviour === 'non_deterministic') return;
-      const argsHash = hashAttribute(span, config.argsHashAttribute) ?? span.argsHash;
-      const resultHash = hashAttribute(span, config.resultHashAttribute) ?? span.resultHash;
+      const argsHash = hashAttribute(span, config.argsHashAttribute, maxNameChars) ?? span.argsHash;
+      const resultHash = hashAttribute(span, config.resultHashAttribute, maxNameChars) ?? span.resultHash;
       // Not captured: the span's own health check reports it (instrumentation_health, field argsHash / resultHash).
       if (argsHash === undefined || resultHash === undefined) return;
       // The stored record is updated in place (set again below): no copy per call.
@@ -120,7 +122,8 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
   };
 }
 
-function hashAttribute(span: SpanView, key: string): string | undefined {
+/** A precomputed hash: a non-empty string of at most `maxNameChars` (it is part of a state key); else none. */
+function hashAttribute(span: SpanView, key: string, maxNameChars: number): string | undefined {
   const value = span.attributes[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  return typeof value === 'string' && value !== '' && value.length <= maxNameChars ? value : undefined;
 }

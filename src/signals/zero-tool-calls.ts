@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StepSummary } from '../turns/turn-view.js';
-import type { Signal } from './signal.js';
+import type { Signal, SignalDeps } from './signal.js';
 import { taskTypeOf } from './task-type.js';
 
 export const zeroToolCallsOptions = z.strictObject({
@@ -19,7 +19,7 @@ export type ZeroToolCallsOptions = z.input<typeof zeroToolCallsOptions>;
  * of an agent that stopped using its tools; or, for task types that require
  * tools, a turn that answered without any. Reported on the turn root.
  */
-export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): Signal {
+export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}, deps?: Pick<SignalDeps, 'maxNameChars'>): Signal {
   const { maxConsecutiveStepsWithoutTools: limit, requireToolCallFor, taskTypeAttribute } = zeroToolCallsOptions.parse(options);
   const requiring = new Set(requireToolCallFor);
   return {
@@ -32,7 +32,7 @@ export function createZeroToolCallsSignal(options: ZeroToolCallsOptions = {}): S
         return;
       }
       if (requiring.size === 0 || toolCalls > 0 || llmSteps === 0 || turn.incomplete) return;
-      const taskType = taskTypeOf(turn, taskTypeAttribute);
+      const taskType = taskTypeOf(turn, taskTypeAttribute, deps?.maxNameChars);
       if (taskType === undefined || !requiring.has(taskType)) return;
       ctx.report({ spanId: turn.rootSpanId, details: { ...counts, reason: 'tool_required', task_type: taskType } });
     },

@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { createHarness, sumWhere } from '../helpers/harness.js';
@@ -100,5 +100,57 @@ describe('content over maxContentChars', () => {
     expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
     expect(sumWhere(await h.metric('agent_triage.attributes.malformed'), { 'agent_triage.attribute': 'gen_ai.output.messages' })).toBe(1);
     expect(sumWhere(await h.metric('agent_triage.attributes.limited'), {})).toBe(2);
+  });
+});
+
+/** A turn whose one tool call fails; the agent, the tool, the model and the conversation are all named `name`. */
+function failingToolTurn(tracer: Tracer, name: string): void {
+  const named = { 'gen_ai.agent.name': name, 'gen_ai.conversation.id': name };
+  const root = tracer.startSpan('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', ...named } });
+  const ctx = trace.setSpan(context.active(), root);
+  tracer.startSpan('chat', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': name, 'gen_ai.usage.output_tokens': 20 } }, ctx).end();
+  const tool = tracer.startSpan('execute_tool', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': 'call_1' } }, ctx);
+  tool.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+  tool.end();
+  root.end();
+}
+
+describe('names over maxNameChars', () => {
+  it.each([
+    ['at the limit: read', 32, true],
+    ['one character over: not read, counted as limited', 33, false],
+  ])('a tool, agent, model and conversation name %s; the turn is judged and forwarded either way', async (_case, length, read) => {
+    const h = createHarness({ maxNameChars: 32 });
+    const name = 'n'.repeat(length);
+    failingToolTurn(h.tracer, name);
+
+    const failure = h.findings.find(f => f.signal === 'tool_error');
+    expect(failure?.toolName).toBe(read ? name : undefined);
+    expect(failure?.agentName).toBe(read ? name : undefined);
+    expect(h.spans()).toHaveLength(3);
+    const tool = h.spans().find(s => s.name === 'execute_tool');
+    expect(tool?.attributes['gen_ai.tool.name']).toBe(name); // forwarded as it came
+    const limited = await h.metric('agent_triage.attributes.limited');
+    for (const key of ['gen_ai.tool.name', 'gen_ai.agent.name', 'gen_ai.request.model', 'gen_ai.conversation.id']) {
+      expect(sumWhere(limited, { 'agent_triage.attribute': key }) > 0, key).toBe(!read);
+    }
+    const labels = (await h.metric('agent_triage.failures')).flatMap(point => Object.values(point.attributes));
+    expect(labels.length).toBeGreaterThan(0);
+    expect(labels.some(value => typeof value === 'string' && value.length > 32)).toBe(false);
+  });
+
+  it('10 MB names cost bounded work: no internal error, every span forwarded once and untouched, no label or finding holds them', async () => {
+    const h = createHarness();
+    const huge = 'x'.repeat(10 * MB);
+    for (let i = 0; i < 3; i++) failingToolTurn(h.tracer, `${i}${huge}`);
+
+    expect(h.spans()).toHaveLength(9);
+    expect(new Set(h.spans().map(s => s.spanContext().spanId)).size).toBe(9);
+    expect(h.findings.filter(f => f.signal === 'tool_error')).toHaveLength(3);
+    for (const finding of h.findings) expect(JSON.stringify(finding).length).toBeLessThan(10_000);
+    const labels = (await h.metric('agent_triage.turns')).flatMap(point => Object.values(point.attributes));
+    expect(labels.length).toBeGreaterThan(0);
+    expect(labels.every(value => typeof value !== 'string' || value.length <= 1024)).toBe(true);
+    expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
   });
 });
