@@ -234,7 +234,8 @@ export class AgentTriageSpanProcessor implements SpanProcessor {
     if (this._shutdown !== undefined) return;
     this._guard('feedback', () => {
       const parsed = feedbackSchema.safeParse(feedback);
-      if (!parsed.success) {
+      // The agent name is satisfaction_drop's group key: bounded as names read from spans are.
+      if (!parsed.success || (parsed.data.agentName?.length ?? 0) > this._options.maxNameChars) {
         this.metrics.malformed.add(['feedback']);
         return;
       }

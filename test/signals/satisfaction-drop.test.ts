@@ -117,7 +117,8 @@ describe('satisfaction_drop', () => {
     h.processor.recordFeedback({ score: Number.NaN });
     h.processor.recordFeedback({ score: 3 });
     h.processor.recordFeedback({ score: 5 });
-    expect(sumWhere(await h.metric('agent_triage.attributes.malformed'), { 'agent_triage.attribute': 'feedback' })).toBe(1);
+    h.processor.recordFeedback({ score: 0.5, agentName: 'a'.repeat(1025) }); // over maxNameChars (1024)
+    expect(sumWhere(await h.metric('agent_triage.attributes.malformed'), { 'agent_triage.attribute': 'feedback' })).toBe(2);
     expect(h.healthNotices.map(n => [n.signal, n.cause, n.field, n.convention])).toEqual([['satisfaction_drop', 'score_out_of_range', 'score', 'none']]);
   });
 
