@@ -1,6 +1,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import type { StateSnapshot } from '../../src/state/state-snapshot.js';
 import { createHarness, sumWhere } from '../helpers/harness.js';
 
 const MB = 1024 * 1024;
@@ -139,13 +140,30 @@ describe('names over maxNameChars', () => {
     expect(labels.some(value => typeof value === 'string' && value.length > 32)).toBe(false);
   });
 
-  it('10 MB names cost bounded work: no internal error, every span forwarded once and untouched, no label or finding holds them', async () => {
-    const h = createHarness();
+  it('10 MB names cost bounded work: no internal error, every span forwarded once and untouched, no state key, label or finding holds them', async () => {
+    const saved: StateSnapshot[] = [];
+    const persistence = {
+      load: () => undefined,
+      save: (snapshot: StateSnapshot) => {
+        saved.push(snapshot);
+        return Promise.resolve();
+      },
+    };
+    const h = createHarness({ state: { persistence } });
     const huge = 'x'.repeat(10 * MB);
-    for (let i = 0; i < 3; i++) failingToolTurn(h.tracer, `${i}${huge}`);
+    for (let i = 0; i < 3; i++) {
+      const name = `${i}${huge}`;
+      failingToolTurn(h.tracer, name);
+      // A call that succeeds: the one tool_latency_spike and tool_result_mismatch keep state for, keyed by tool name.
+      h.tracer.startSpan('execute_tool', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.arguments': '{"q":1}', 'gen_ai.tool.call.result': '{"r":1}' } }).end();
+    }
 
-    expect(h.spans()).toHaveLength(9);
-    expect(new Set(h.spans().map(s => s.spanContext().spanId)).size).toBe(9);
+    expect(h.spans()).toHaveLength(12);
+    expect(new Set(h.spans().map(s => s.spanContext().spanId)).size).toBe(12);
+    await h.processor.forceFlush();
+    const keys = saved.at(-1)?.entries.map(([, key]) => key) ?? [];
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every(key => key.length <= 1024)).toBe(true);
     expect(h.findings.filter(f => f.signal === 'tool_error')).toHaveLength(3);
     for (const finding of h.findings) expect(JSON.stringify(finding).length).toBeLessThan(10_000);
     const labels = (await h.metric('agent_triage.turns')).flatMap(point => Object.values(point.attributes));
