@@ -496,9 +496,13 @@ function resolvePersistence(state: ResolvedOptions['state'], clock: () => number
 
 /** What a span says at start, without a name or id over `maxNameChars` (counted when the span ends, as the view reads it). */
 function boundedTurnStart(start: TurnStart | undefined, maxNameChars: number): TurnStart | undefined {
-  if (start === undefined) return undefined;
-  const within = (value: string | undefined): boolean => value === undefined || value.length <= maxNameChars;
-  if (within(start.agentName) && within(start.agentVersion) && within(start.conversationId)) return start;
-  const bounded = (value: string | undefined): string | undefined => (within(value) ? value : undefined);
+  if (start === undefined || (within(start.agentName, maxNameChars) && within(start.agentVersion, maxNameChars) && within(start.conversationId, maxNameChars))) {
+    return start;
+  }
+  const bounded = (value: string | undefined): string | undefined => (within(value, maxNameChars) ? value : undefined);
   return { agentName: bounded(start.agentName), agentVersion: bounded(start.agentVersion), conversationId: bounded(start.conversationId) };
+}
+
+function within(name: string | undefined, maxNameChars: number): boolean {
+  return name === undefined || name.length <= maxNameChars;
 }
