@@ -70,10 +70,12 @@ export interface AgentTriageSpanProcessorOptions {
   maxContentChars?: number;
   /**
    * Names and ids read from spans (tool, agent, model and provider names,
-   * conversation and tool call ids, service name, finish reasons, task types)
-   * longer than this are not read: they would become keys of state, maps and
-   * metric labels. The span is judged without them and forwarded untouched;
-   * counted in `agent_triage.attributes.limited`. The default value is 1024.
+   * conversation and tool call ids, service name, finish reasons, task types,
+   * precomputed hashes) longer than this are not read: they would become keys
+   * of state, maps and metric labels. The span is judged without them and
+   * forwarded untouched; counted in `agent_triage.attributes.limited` (task
+   * types and hashes: not counted). `recordFeedback` with a longer agent name
+   * is refused and counted as malformed. The default value is 1024.
    */
   maxNameChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
