@@ -91,7 +91,7 @@ export class AttributeReader {
     return undefined;
   }
 
-  /** Free text (a message): a non-empty string, whatever its length. */
+  /** Free text (a message): a non-empty string, whatever its length (bound it with {@link message}). */
   text(key: string): string | undefined {
     const value = this._attributes[key];
     if (value === undefined) return undefined;
@@ -99,6 +99,18 @@ export class AttributeReader {
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     this.markMalformed(key);
     return undefined;
+  }
+
+  /**
+   * Free text (a status or exception message) from wherever it was read: its
+   * first `maxContentChars` characters (a longer one is recorded as limited
+   * under `key`), so no signal, fixture or packed step handles more of it.
+   */
+  message(value: string | undefined, key: string): string | undefined {
+    if (value === undefined || value === '') return undefined;
+    if (value.length <= this.maxContentChars) return value;
+    this.markLimited(key);
+    return value.slice(0, this.maxContentChars);
   }
 
   /** `value` as a name (non-empty, at most `maxNameChars`; longer: recorded as limited under `key`), from wherever it was read. */

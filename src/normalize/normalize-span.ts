@@ -6,6 +6,7 @@ import {
   ATTR_EXCEPTION_MESSAGE,
   ATTR_EXCEPTION_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_OTEL_STATUS_DESCRIPTION,
   ATTR_SERVICE_NAME,
 } from '@opentelemetry/semantic-conventions';
 import { ATTR_CLOUD_REGION, EVENT_EXCEPTION } from '../semconv.js';
@@ -29,7 +30,7 @@ export type MutableSpanView = { -readonly [K in keyof SpanView]: SpanView[K] };
  * (the first of `adapters` that matches, or `adapter` when the caller already
  * knows it) fills the convention-specific fields, the rest is read here once.
  * Content attributes longer than `maxContentChars` are sampled or skimmed,
- * never parsed whole.
+ * never parsed whole; status and exception messages are cut to that length.
  */
 export function normalizeSpan(
   span: ReadableSpan,
@@ -83,7 +84,7 @@ export function viewOf(
     inputTokens: undefined,
     outputTokens: undefined,
     status: statusOf(span.status.code),
-    statusMessage: span.status.message === '' ? undefined : span.status.message,
+    statusMessage: attrs.message(span.status.message, ATTR_OTEL_STATUS_DESCRIPTION),
     errorType: undefined,
     httpStatusCode: undefined,
     exceptionType: undefined,
@@ -101,7 +102,7 @@ export function viewOf(
   if (exception) {
     const exceptionAttrs = new AttributeReader(exception.attributes ?? {}, maxContentChars, undefined, maxNameChars);
     view.exceptionType = exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception';
-    view.exceptionMessage = exceptionAttrs.text(ATTR_EXCEPTION_MESSAGE);
+    view.exceptionMessage = attrs.message(exceptionAttrs.text(ATTR_EXCEPTION_MESSAGE), ATTR_EXCEPTION_MESSAGE);
   }
   view.malformed = attrs.malformed;
   view.limited = attrs.limited;

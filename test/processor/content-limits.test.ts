@@ -172,3 +172,47 @@ describe('names over maxNameChars', () => {
     expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
   });
 });
+
+/** A turn whose LLM step fails with `message` as its status message and as its exception's message. */
+function failingLlmTurn(tracer: Tracer, message: string): void {
+  const root = tracer.startSpan('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+  const llm = tracer.startSpan('chat', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai' } }, trace.setSpan(context.active(), root));
+  llm.recordException({ name: 'ProviderError', message });
+  llm.setStatus({ code: SpanStatusCode.ERROR, message });
+  llm.end();
+  root.end();
+}
+
+describe('status and exception messages over maxContentChars', () => {
+  it.each([
+    ['at the limit: read whole', 2048, true],
+    ['one character over: its first maxContentChars read, counted as limited', 2049, false],
+  ])('a message ending in "timeout" %s', async (_case, length, whole) => {
+    const h = createHarness({ maxContentChars: 2048 });
+    const message = `${'z'.repeat(length - 'timeout'.length)}timeout`;
+    failingLlmTurn(h.tracer, message);
+
+    // provider_error looks for its transient patterns in what was read: the cut drops the last character.
+    const failure = h.findings.find(f => f.signal === 'provider_error');
+    expect(failure?.details['transient']).toBe(whole);
+    const llm = h.spans().find(s => s.name === 'chat');
+    expect(llm?.status.message).toBe(message); // forwarded as it came
+    const limited = await h.metric('agent_triage.attributes.limited');
+    for (const key of ['otel.status_description', 'exception.message']) {
+      expect(sumWhere(limited, { 'agent_triage.attribute': key }), key).toBe(whole ? 0 : 1);
+    }
+  });
+
+  it('10 MB messages cost bounded work: the same verdict, every span forwarded once and untouched, no internal error', async () => {
+    const h = createHarness();
+    const message = `upstream timeout: ${'z'.repeat(10 * MB)}`;
+    for (let i = 0; i < 3; i++) failingLlmTurn(h.tracer, message);
+
+    expect(h.findings.filter(f => f.signal === 'provider_error').map(f => f.details['transient'])).toEqual([true, true, true]);
+    expect(h.spans()).toHaveLength(6);
+    expect(h.spans().filter(s => s.status.message === message)).toHaveLength(3);
+    for (const finding of h.findings) expect(JSON.stringify(finding).length).toBeLessThan(10_000);
+    expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'exception.message' })).toBe(3);
+    expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
+  });
+});
