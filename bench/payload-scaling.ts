@@ -12,7 +12,8 @@
  *
  *   npm run build && node --import tsx bench/payload-scaling.ts [--quick] [--out file.json]
  */
-import { payloadTurn } from './lib/agent-mix.js';
+import { payloadContent, payloadTurn } from './lib/agent-mix.js';
+import type { PayloadContent } from './lib/agent-mix.js';
 import { benchArgs, fmt, fmtSpread, interleaved, spreadOf, table, writeSummary } from './lib/measure.js';
 import { benchTracer, timedRound } from './lib/tracers.js';
 import type { BenchExporter } from './lib/tracers.js';
@@ -26,10 +27,17 @@ const CONTEXT_ROUNDS = args.quick ? 4 : 12;
 async function measure(size: (typeof SIZES)[number], exporter: BenchExporter, rounds: number, flatten = false) {
   const baseline = benchTracer(false, size.turns * SPANS * 2, exporter);
   const triaged = benchTracer(true, size.turns * SPANS * 2, exporter);
-  const workload = (tracer: Parameters<typeof payloadTurn>[0]): void => {
-    payloadTurn(tracer, size.bytes, flatten);
+  // Each round's content is built before its timing starts, fresh for every
+  // turn: building 50 KB of text is the application's work, not the SDK's or
+  // triage's, and its garbage was most of the baseline's noise.
+  const round = (bench: typeof baseline) => () => {
+    const contents = Array.from({ length: size.turns }, () => payloadContent(size.bytes, flatten));
+    let turn = 0;
+    const workload = (tracer: Parameters<typeof payloadTurn>[0]): void => {
+      payloadTurn(tracer, contents[turn++] as PayloadContent);
+    };
+    return timedRound(bench, workload, size.turns, SPANS);
   };
-  const round = (bench: typeof baseline) => () => timedRound(bench, workload, size.turns, SPANS);
   await interleaved(round(baseline), round(triaged), 4);
   const r = await interleaved(round(baseline), round(triaged), rounds);
   const perTurnUs = (ns: number[]): number[] => ns.map(v => v / size.turns / 1000);

@@ -111,13 +111,19 @@ export function mixTurn(tracer: Tracer, agent = 'support-agent', failure: MixFai
   root.end();
 }
 
+/** The content of one payload-bench turn: the LLM step's answer and the tool's result, as an instrumentation would set them. */
+export interface PayloadContent {
+  readonly answer: string;
+  readonly result: string;
+}
+
 /**
- * The 3-span turn of the payload bench: root, an LLM step answering text plus
- * one planned call, the tool call. `flatten` reads each content string once
- * before the spans are made: `JSON.stringify` returns a cons string in V8 and
- * its first reader flattens it, so this takes that copy out of what follows.
+ * Fresh content of about `contentBytes` for one payload-bench turn: answer
+ * text plus one planned call, and a tool result. `flatten` reads each string
+ * once: `JSON.stringify` returns a cons string in V8 and its first reader
+ * flattens it, so this takes that copy out of what reads it next.
  */
-export function payloadTurn(tracer: Tracer, contentBytes: number, flatten = false): void {
+export function payloadContent(contentBytes: number, flatten = false): PayloadContent {
   const text = 'x'.repeat(Math.max(1, Math.floor(contentBytes / 2)));
   const answer = JSON.stringify([
     {
@@ -134,9 +140,14 @@ export function payloadTurn(tracer: Tracer, contentBytes: number, flatten = fals
     answer.charCodeAt(0);
     result.charCodeAt(0);
   }
+  return { answer, result };
+}
+
+/** The 3-span turn of the payload bench: root, an LLM step answering `content.answer`, the tool call returning `content.result`. */
+export function payloadTurn(tracer: Tracer, content: PayloadContent): void {
   const root = tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
   const ctx = trace.setSpan(context.active(), root);
-  tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: llmAttributes(answer, 40) }, ctx).end();
+  tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: llmAttributes(content.answer, 40) }, ctx).end();
   tracer
     .startSpan(
       'execute_tool read_document',
@@ -146,7 +157,7 @@ export function payloadTurn(tracer: Tracer, contentBytes: number, flatten = fals
           'gen_ai.tool.name': 'read_document',
           'gen_ai.tool.call.id': 'call_1',
           'gen_ai.tool.call.arguments': '{"doc":"handbook.pdf"}',
-          'gen_ai.tool.call.result': result,
+          'gen_ai.tool.call.result': content.result,
         },
       },
       ctx,
