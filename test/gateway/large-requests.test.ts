@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/index.js';
@@ -87,5 +87,32 @@ describe('gateway: large requests cost bounded work and lose nothing', () => {
     expect(forwarded).toHaveLength(2);
     expect(forwarded.find(s => s.name === 'execute_tool read')?.attributes['gen_ai.tool.call.result']).toBe(big);
     expect(forwarded.find(s => s.name === 'invoke_agent reader')?.attributes['agent_triage.turn.outcome']).toBe('ok');
+  }, 60_000);
+
+  it('forwards a failing LLM step with a 10 MB status and exception message as it came, judged on their first maxContentChars characters', async () => {
+    const message = `upstream error: ${'z'.repeat(10 * MB)} timeout`;
+    const spans = recordSpans(tracer => {
+      const root = tracer.startSpan('invoke_agent reader', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+      const llm = tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai' } }, trace.setSpan(context.active(), root));
+      llm.recordException({ name: 'ProviderError', message });
+      llm.setStatus({ code: SpanStatusCode.ERROR, message });
+      llm.end();
+      root.end();
+    });
+    receiver = await startOtlpReceiver();
+    gateway = await startTestGateway({ limits: { maxRequestBytes: 64 * MB }, forward: { endpoint: `${receiver.url}/v1/traces` } });
+    expect((await post(present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body'))).status).toBe(200);
+    await gateway.shutdown();
+    const forwarded = receivedSpans(receiver.requests);
+    expect(forwarded).toHaveLength(2);
+    const llm = present(forwarded.find(s => s.name === 'chat m'), 'the LLM step');
+    expect(llm.status.message).toBe(message);
+    expect(llm.events.find(e => e.name === 'exception')?.attributes?.['exception.message']).toBe(message);
+    const root = present(forwarded.find(s => s.name === 'invoke_agent reader'), 'the turn root');
+    expect(root.attributes['agent_triage.failure_signals']).toBe('provider_error');
+    // "timeout" comes after the first maxContentChars characters, which are all that is read: not transient.
+    const finding = present(llm.events.find(e => e.name === 'agent_triage.failure'), 'the finding event');
+    expect(finding.attributes?.['agent_triage.signal']).toBe('provider_error');
+    expect(finding.attributes?.['agent_triage.detail.transient']).toBe(false);
   }, 60_000);
 });
