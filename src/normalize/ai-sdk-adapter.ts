@@ -50,7 +50,7 @@ export const aiSdkAdapter: ConventionAdapter = {
       into.resultHash = attrs.digest(TOOL_CALL_RESULT);
     } else if (role === 'llm_step') {
       const planned = attrs.jsonWith(RESPONSE_TOOL_CALLS, plannedCalls);
-      if (planned !== undefined) into.plannedToolCalls = planned;
+      if (planned !== undefined) into.plannedToolCalls = attrs.plannedCalls(planned, RESPONSE_TOOL_CALLS);
       into.finishReason = normalizeFinishReason(attrs.strings(RESPONSE_FINISH_REASON));
     }
   },

@@ -3,6 +3,7 @@ import { digestAttribute } from './content-hash.js';
 import type { ContentDigest } from './content-hash.js';
 import type { ContentDigestMemo } from './content-digest-memo.js';
 import { skimJson } from './json-skim.js';
+import type { PlannedToolCall } from './span-view.js';
 
 /** Default of the `limits.maxContentChars` option: content attributes longer than this are not parsed, only sampled. */
 export const DEFAULT_MAX_CONTENT_CHARS = 8 * 1024;
@@ -113,6 +114,21 @@ export class AttributeReader {
     return value.slice(0, this.maxContentChars);
   }
 
+  /**
+   * Planned calls read from `key`, bounded like names: a call whose tool name
+   * is over `maxNameChars` is left out (as a call without a name is), an id
+   * over it is dropped from its call (which is then matched by name); either
+   * is recorded as limited under `key`. The same array when nothing is over.
+   */
+  plannedCalls(calls: PlannedToolCall[], key: string): PlannedToolCall[] {
+    const max = this.maxNameChars;
+    let over = false;
+    for (const call of calls) if (call.name.length > max || (call.id !== undefined && call.id.length > max)) over = true;
+    if (!over) return calls;
+    this.markLimited(key);
+    return calls.filter(call => call.name.length <= max).map(call => (call.id !== undefined && call.id.length > max ? withoutId(call) : call));
+  }
+
   /** `value` as a name (non-empty, at most `maxNameChars`; longer: recorded as limited under `key`), from wherever it was read. */
   name(value: string | undefined, key: string): string | undefined {
     if (value === undefined || value === '') return undefined;
@@ -215,4 +231,15 @@ export class AttributeReader {
     if (result === undefined) this.markMalformed(key);
     return result;
   }
+}
+
+/** `call` without its id; its arguments' digest is still computed on first read. */
+function withoutId(call: PlannedToolCall): PlannedToolCall {
+  return {
+    id: undefined,
+    name: call.name,
+    get argsHash() {
+      return call.argsHash;
+    },
+  };
 }

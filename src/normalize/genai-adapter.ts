@@ -97,7 +97,7 @@ export function readGenAi(attrs: AttributeReader, into: ConventionFields): void 
     // Planned calls come from LLM steps only: an agent span's own output may
     // repeat every tool call of the turn.
     const planned = attrs.jsonWith(ATTR_GEN_AI_OUTPUT_MESSAGES, plannedCallsFromOutputMessages);
-    if (planned !== undefined) into.plannedToolCalls = planned;
+    if (planned !== undefined) into.plannedToolCalls = attrs.plannedCalls(planned, ATTR_GEN_AI_OUTPUT_MESSAGES);
     into.finishReason = normalizeFinishReason(attrs.strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS));
     into.temperature = attrs.number(ATTR_GEN_AI_REQUEST_TEMPERATURE);
     into.maxTokens = attrs.count(ATTR_GEN_AI_REQUEST_MAX_TOKENS);

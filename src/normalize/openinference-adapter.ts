@@ -55,7 +55,7 @@ export const openInferenceAdapter: ConventionAdapter = {
       // A failed tool's output is the error, not a result worth comparing.
       into.resultHash = span.status.code === SpanStatusCode.ERROR ? undefined : toolResultDigest(attrs);
     } else if (role === 'llm_step') {
-      into.plannedToolCalls = plannedCallsFromIndexedKeys(span.attributes, OUTPUT_TOOL_CALLS, attrs.maxContentChars);
+      into.plannedToolCalls = attrs.plannedCalls(plannedCallsFromIndexedKeys(span.attributes, OUTPUT_TOOL_CALLS, attrs.maxContentChars), 'llm.output_messages');
       into.finishReason = normalizeFinishReason(attrs.strings('llm.finish_reason'));
     }
   },

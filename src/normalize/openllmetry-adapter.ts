@@ -74,7 +74,7 @@ export const openLlmetryAdapter: ConventionAdapter = {
     if (attrs.has(ATTR_GEN_AI_OPERATION_NAME)) return;
     // Legacy: no operation name; tool calls as `gen_ai.completion.<i>.tool_calls.<j>.{name,arguments}`.
     into.role = 'llm_step';
-    into.plannedToolCalls = plannedCallsFromIndexedKeys(span.attributes, LEGACY_TOOL_CALLS, attrs.maxContentChars);
+    into.plannedToolCalls = attrs.plannedCalls(plannedCallsFromIndexedKeys(span.attributes, LEGACY_TOOL_CALLS, attrs.maxContentChars), 'gen_ai.completion');
     into.finishReason = normalizeFinishReason(attrs.strings(LEGACY_FIRST_FINISH_REASON));
   },
 

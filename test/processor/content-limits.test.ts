@@ -173,6 +173,37 @@ describe('names over maxNameChars', () => {
   });
 });
 
+describe('planned tool calls over maxNameChars', () => {
+  it('10 MB planned tool names and ids (OpenInference indexed keys) cost bounded work: no finding holds them, every span forwarded once and untouched', async () => {
+    const h = createHarness();
+    const huge = 'x'.repeat(10 * MB);
+    const root = h.tracer.startSpan('agent', { attributes: { 'openinference.span.kind': 'AGENT', 'agent.name': 'reader' } });
+    const llm = {
+      'openinference.span.kind': 'LLM',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'search',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_1',
+      'llm.output_messages.0.message.tool_calls.1.tool_call.function.name': `a${huge}`,
+      'llm.output_messages.0.message.tool_calls.1.tool_call.id': 'call_2',
+      'llm.output_messages.0.message.tool_calls.2.tool_call.function.name': 'fetch',
+      'llm.output_messages.0.message.tool_calls.2.tool_call.id': `b${huge}`,
+    };
+    h.tracer.startSpan('llm', { attributes: llm }, trace.setSpan(context.active(), root)).end();
+    root.end();
+
+    // None ran: `search` and `fetch` (its id not read) are reported; the call with a 10 MB name is not read.
+    const skipped = h.findings.filter(f => f.signal === 'skipped_planned_call');
+    expect(skipped.map(f => [f.details['gen_ai.tool.name'], f.details['gen_ai.tool.call.id']])).toEqual([
+      ['search', 'call_1'],
+      ['fetch', undefined],
+    ]);
+    for (const finding of h.findings) expect(JSON.stringify(finding).length).toBeLessThan(10_000);
+    expect(h.spans()).toHaveLength(2);
+    expect(h.spans().find(s => s.name === 'llm')?.attributes).toEqual(llm);
+    expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'llm.output_messages' })).toBe(1);
+    expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
+  });
+});
+
 /** A turn whose LLM step fails with `message` as its status message and as its exception's message. */
 function failingLlmTurn(tracer: Tracer, message: string): void {
   const root = tracer.startSpan('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
