@@ -59,8 +59,10 @@ export class AttributeReader {
     (this._malformed ??= []).push(key);
   }
 
+  /** Records `key` as limited, once per span however many readers cut it. */
   markLimited(key: string): void {
-    (this._limited ??= []).push(key);
+    if (this._limited === undefined) this._limited = [key];
+    else if (!this._limited.includes(key)) this._limited.push(key);
   }
 
   /** The digest of a content attribute (tool arguments or result), bounded by `maxContentChars`. */
@@ -112,6 +114,18 @@ export class AttributeReader {
     if (value.length <= this.maxContentChars) return value;
     this.markLimited(key);
     return value.slice(0, this.maxContentChars);
+  }
+
+  /**
+   * A span's own name, shown in replay fixtures and held while its turn is
+   * open: its first `maxNameChars` characters (a longer one is recorded as
+   * limited under `key`). Not a key of anything: names that are keys use
+   * {@link name}, which does not read an over-limit value at all.
+   */
+  spanName(value: string, key: string): string {
+    if (value.length <= this.maxNameChars) return value;
+    this.markLimited(key);
+    return value.slice(0, this.maxNameChars);
   }
 
   /**

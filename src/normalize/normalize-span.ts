@@ -62,7 +62,7 @@ export function viewOf(
     spanId: context.spanId,
     parentSpanId: parent?.spanId,
     isLocalRoot: parent === undefined || parent.isRemote === true,
-    name: span.name,
+    name: attrs.spanName(span.name, 'span.name'),
     convention: adapter?.id ?? 'none',
     role: 'other',
     startMs,

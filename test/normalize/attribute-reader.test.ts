@@ -27,6 +27,10 @@ describe('AttributeReader names and text', () => {
     ['one name over the limit, not in an array', (r: AttributeReader) => r.strings('reason'), [], ['reason']],
     ['free text, whatever its length', (r: AttributeReader) => r.text('message'), 'm'.repeat(100), []],
     ['a name from elsewhere (a span name) over the limit', (r: AttributeReader) => r.name('s'.repeat(17), 'span.name'), undefined, ['span.name']],
+    ['a span name at the limit, for display', (r: AttributeReader) => r.spanName('s'.repeat(16), 'span.name'), 's'.repeat(16), []],
+    ['a span name over the limit, for display: cut', (r: AttributeReader) => r.spanName('s'.repeat(17), 'span.name'), 's'.repeat(16), ['span.name']],
+    ['a key cut by two readers is counted once', (r: AttributeReader) => [r.spanName('s'.repeat(17), 'span.name'), r.name('s'.repeat(17), 'span.name')], ['s'.repeat(16), undefined], ['span.name']],
+    ['a message over maxContentChars: its first maxContentChars', (r: AttributeReader) => r.message('m'.repeat(9000), 'exception.message'), 'm'.repeat(8192), ['exception.message']],
   ])('%s', (_case, read, expected, limited) => {
     const r = reader();
     expect(read(r)).toEqual(expected);

@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import type { StateSnapshot } from '../../src/state/state-snapshot.js';
 import { createHarness, sumWhere } from '../helpers/harness.js';
+import { tempDir } from '../helpers/otlp-files.js';
 
 const MB = 1024 * 1024;
 
@@ -245,5 +248,25 @@ describe('status and exception messages over maxContentChars', () => {
     for (const finding of h.findings) expect(JSON.stringify(finding).length).toBeLessThan(10_000);
     expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'exception.message' })).toBe(3);
     expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
+  });
+
+  it('a replay fixture of a step with a 10 MB span name and message holds their first maxNameChars and 512 characters', async () => {
+    const dir = tempDir();
+    const h = createHarness({ fixtures: { dir } });
+    const huge = 'z'.repeat(10 * MB);
+    const root = h.tracer.startSpan('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'reader' } });
+    const llm = h.tracer.startSpan(`chat ${huge}`, { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai' } }, trace.setSpan(context.active(), root));
+    llm.setStatus({ code: SpanStatusCode.ERROR, message: `upstream error ${huge}` });
+    llm.end();
+    root.end();
+    await h.processor.forceFlush();
+
+    const [name, ...others] = readdirSync(dir).filter(file => file.startsWith('agent_fail_'));
+    expect(others).toEqual([]);
+    const text = readFileSync(join(dir, name ?? ''), 'utf8');
+    expect(text.length).toBeLessThan(64 * 1024);
+    expect(text).toContain(`"chat ${'z'.repeat(1024 - 'chat '.length)}"`);
+    expect(h.spans().find(s => s.name.startsWith('chat'))?.name).toBe(`chat ${huge}`); // forwarded as it came
+    expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'span.name' })).toBe(1);
   });
 });
