@@ -103,6 +103,9 @@ export function viewOf(
     const exceptionAttrs = new AttributeReader(exception.attributes ?? {}, maxContentChars, undefined, maxNameChars);
     view.exceptionType = exceptionAttrs.string(ATTR_EXCEPTION_TYPE) ?? 'exception';
     view.exceptionMessage = attrs.message(exceptionAttrs.text(ATTR_EXCEPTION_MESSAGE), ATTR_EXCEPTION_MESSAGE);
+    // The event's attributes are the span's too, as far as counting goes.
+    for (const key of exceptionAttrs.limited) attrs.markLimited(key);
+    for (const key of exceptionAttrs.malformed) attrs.markMalformed(key);
   }
   view.malformed = attrs.malformed;
   view.limited = attrs.limited;

@@ -1,5 +1,7 @@
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { AttributeReader } from '../../src/normalize/attribute-reader.js';
+import { viewOf } from '../../src/normalize/normalize-span.js';
 
 describe('AttributeReader names and text', () => {
   const reader = () =>
@@ -36,5 +38,21 @@ describe('AttributeReader names and text', () => {
     expect(read(r)).toEqual(expected);
     expect(r.limited).toEqual(limited);
     expect(r.malformed).toEqual([]);
+  });
+});
+
+describe('the exception event of a span', () => {
+  it('counts its over-limit or malformed attributes with the span', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('t');
+    const span = tracer.startSpan('chat');
+    span.addEvent('exception', { 'exception.type': 't'.repeat(17), 'exception.message': true });
+    span.end();
+    const [recorded] = exporter.getFinishedSpans();
+    if (!recorded) throw new Error('no span');
+    const view = viewOf(recorded, undefined, 8192, undefined, 16);
+    expect(view.exceptionType).toBe('exception');
+    expect(view.limited).toContain('exception.type');
+    expect(view.malformed).toEqual(['exception.message']);
   });
 });
