@@ -249,8 +249,10 @@ describe('status and exception messages over maxContentChars', () => {
     expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'exception.message' })).toBe(3);
     expect(sumWhere(await h.metric('agent_triage.internal.errors'), {})).toBe(0);
   });
+});
 
-  it('a replay fixture of a step with a 10 MB span name and message holds their first maxNameChars and 512 characters', async () => {
+describe('replay fixtures of oversized steps', () => {
+  it('a replay fixture of a step with a 10 MB span name and status message holds their first maxNameChars and 512 characters', async () => {
     const dir = tempDir();
     const h = createHarness({ fixtures: { dir } });
     const huge = 'z'.repeat(10 * MB);
@@ -266,6 +268,7 @@ describe('status and exception messages over maxContentChars', () => {
     const text = readFileSync(join(dir, name ?? ''), 'utf8');
     expect(text.length).toBeLessThan(64 * 1024);
     expect(text).toContain(`"chat ${'z'.repeat(1024 - 'chat '.length)}"`);
+    expect(text).toMatch(new RegExp(`"status_message": ?"upstream error z{${512 - 'upstream error '.length}}…"`));
     expect(h.spans().find(s => s.name.startsWith('chat'))?.name).toBe(`chat ${huge}`); // forwarded as it came
     expect(sumWhere(await h.metric('agent_triage.attributes.limited'), { 'agent_triage.attribute': 'span.name' })).toBe(1);
   });
