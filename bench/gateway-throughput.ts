@@ -6,15 +6,18 @@
  * own child process, both forwarding to a counting sink here. A round's time
  * runs until the sink has every span. Rounds alternate between the two. Also
  * the delay from a request's send to each of its spans' arrival at the sink,
- * at two `triage.decisionWaitMs` settings.
+ * at two `triage.decisionWaitMs` settings. Where `/proc` is there (Linux),
+ * also the CPU time each server process used per span over its rounds (every
+ * thread: V8's compiler and garbage collector too), which the other processes
+ * on the machine (this one's sender and sink) do not move as they move rates.
  *
  *   npm run build && node --import tsx bench/gateway-throughput.ts [--quick] [--out file.json]
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,10 +154,47 @@ interface Round {
   readonly seconds: number;
   readonly delaysMs: number[];
   readonly retries: number;
+  /** CPU time the server process used during the round, every thread and its main thread alone; undefined without `/proc`. */
+  readonly cpuMs: { all: number; main: number } | undefined;
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat`'s CPU times (100 on Linux unless configured otherwise). */
+const CLOCK_TICKS = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User plus system CPU time in a `/proc` stat file, in ms. */
+function cpuMsIn(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
+  // Fields after the command name (which may hold spaces), from field 3 (state): utime is field 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** CPU time of every thread of `child` and of its main thread, in ms; undefined where `/proc` is not there. */
+function cpuMsOf(child: ChildProcess): { all: number; main: number } | undefined {
+  try {
+    const pid = String(child.pid);
+    return { all: cpuMsIn(`/proc/${pid}/stat`), main: cpuMsIn(`/proc/${pid}/task/${pid}/stat`) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A {@link round} with the server process's CPU time over it. */
+async function measuredRound(server: { child: ChildProcess; url: string }, requests: readonly Request[], sink: CountingSink): Promise<Round> {
+  const before = cpuMsOf(server.child);
+  const timed = await round(server.url, requests, sink);
+  const after = cpuMsOf(server.child);
+  return { ...timed, cpuMs: before !== undefined && after !== undefined ? { all: after.all - before.all, main: after.main - before.main } : undefined };
 }
 
 /** Posts every request on `CONNECTIONS` connections, waits until the sink has every span. */
-async function round(url: string, requests: readonly Request[], sink: CountingSink): Promise<Round> {
+async function round(url: string, requests: readonly Request[], sink: CountingSink): Promise<Omit<Round, 'cpuMs'>> {
   const all = sink.expect(requests.length * SPANS_PER_REQUEST);
   const sentAt = new Map<string, number>();
   let next = 0;
@@ -235,8 +275,8 @@ try {
         // Alternate which goes first; each gets the same requests (the gateway never saw them).
         const order = r % 2 === 0 ? ['pass', 'gateway'] : ['gateway', 'pass'];
         for (const which of order) {
-          if (which === 'pass') passRounds.push(await round(passThrough.url, requests, sink));
-          else gatewayRounds.push(await round(gateway.url, requests, sink));
+          if (which === 'pass') passRounds.push(await measuredRound(passThrough, requests, sink));
+          else gatewayRounds.push(await measuredRound(gateway, requests, sink));
         }
       }
       const spans = REQUESTS_PER_ROUND * SPANS_PER_REQUEST;
@@ -244,6 +284,13 @@ try {
       const delays = (rounds: Round[]): number[] => rounds.flatMap(r => r.delaysMs);
       const gatewayDelays = delays(gatewayRounds);
       const passDelays = delays(passRounds);
+      /** CPU µs per span over every round (every thread, or the main thread alone), undefined without `/proc`. */
+      const cpuUsPerSpan = (rounds: Round[], thread: 'all' | 'main'): number | undefined =>
+        rounds.every(r => r.cpuMs !== undefined) ? (rounds.reduce((sum, r) => sum + (r.cpuMs?.[thread] ?? 0), 0) * 1000) / (spans * rounds.length) : undefined;
+      const gatewayCpu = cpuUsPerSpan(gatewayRounds, 'all');
+      const passCpu = cpuUsPerSpan(passRounds, 'all');
+      const gatewayMainCpu = cpuUsPerSpan(gatewayRounds, 'main') ?? Number.NaN;
+      const passMainCpu = cpuUsPerSpan(passRounds, 'main') ?? Number.NaN;
       results.push({
         decisionWaitMs,
         spansPerRound: spans,
@@ -255,6 +302,16 @@ try {
         passThroughDelayMs: { p50: quantile(passDelays, 0.5), p99: quantile(passDelays, 0.99) },
         addedDelayMs: { p50: quantile(gatewayDelays, 0.5) - quantile(passDelays, 0.5), p99: quantile(gatewayDelays, 0.99) - quantile(passDelays, 0.99) },
         retries: { gateway: gatewayRounds.reduce((n, r) => n + r.retries, 0), passThrough: passRounds.reduce((n, r) => n + r.retries, 0) },
+        // Context: CPU per span of each process over its rounds; the pass-through's over the gateway's is the rate ratio CPU alone would give.
+        cpu:
+          gatewayCpu !== undefined && passCpu !== undefined
+            ? {
+                gatewayUsPerSpan: gatewayCpu,
+                passThroughUsPerSpan: passCpu,
+                ratio: passCpu / gatewayCpu,
+                mainThread: { gatewayUsPerSpan: gatewayMainCpu, passThroughUsPerSpan: passMainCpu, ratio: passMainCpu / gatewayMainCpu },
+              }
+            : undefined,
       });
     } finally {
       await stopChild(gateway.child);
@@ -306,6 +363,15 @@ if ('skipped' in collector) {
   console.log(
     `Collector anchor (otlp → batch → otlphttp, no triage): ${fmt(collector.spansPerSecond, 0)} spans/s; ` +
       `gateway (decisionWaitMs ${main?.decisionWaitMs ?? 0}) / Collector = ${fmt(gatewayRate / collector.spansPerSecond)}`,
+  );
+}
+for (const r of results) {
+  if (r.cpu === undefined) continue;
+  console.log(
+    `context, CPU per span (every thread), decisionWaitMs ${r.decisionWaitMs}: gateway ${fmt(r.cpu.gatewayUsPerSpan, 1)} µs, ` +
+      `pass-through ${fmt(r.cpu.passThroughUsPerSpan, 1)} µs; pass-through / gateway = ${fmt(r.cpu.ratio)}; ` +
+      `a core's worth: ${fmt(1e6 / r.cpu.gatewayUsPerSpan, 0)} vs ${fmt(1e6 / r.cpu.passThroughUsPerSpan, 0)} spans/s; ` +
+      `main thread alone: ${fmt(r.cpu.mainThread.gatewayUsPerSpan, 1)} vs ${fmt(r.cpu.mainThread.passThroughUsPerSpan, 1)} µs (${fmt(r.cpu.mainThread.ratio)})`,
   );
 }
 console.log('targets: ratio ≥ 0.8 and ≥ 50,000 spans/s');

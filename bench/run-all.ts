@@ -93,13 +93,29 @@ function compactTable(s: Record<string, unknown>): string {
   }
   const c = s['gateway-throughput'] as
     | {
-        results: { decisionWaitMs: number; gatewaySpansPerSecond: Spread; passThroughSpansPerSecond: Spread; ratio: Spread; gatewayDelayMs: { p50: number; p99: number }; passThroughDelayMs: { p50: number; p99: number } }[];
+        results: {
+          decisionWaitMs: number;
+          gatewaySpansPerSecond: Spread;
+          passThroughSpansPerSecond: Spread;
+          ratio: Spread;
+          gatewayDelayMs: { p50: number; p99: number };
+          passThroughDelayMs: { p50: number; p99: number };
+          cpu?: { gatewayUsPerSpan: number; passThroughUsPerSpan: number; ratio: number; mainThread: { gatewayUsPerSpan: number; passThroughUsPerSpan: number; ratio: number } };
+        }[];
         collector?: { spansPerSecond: number } | { skipped: string };
       }
     | undefined;
   for (const r of c?.results ?? []) {
     rows.push([`(c) gateway vs pass-through, decisionWaitMs ${r.decisionWaitMs}`, `${fmt(r.gatewaySpansPerSecond.median, 0)} vs ${fmt(r.passThroughSpansPerSecond.median, 0)} spans/s`, spread(r.ratio), '≥ 0.8 and ≥ 50,000 spans/s']);
     rows.push([`(c) send → sink delay p50 / p99, decisionWaitMs ${r.decisionWaitMs}`, `gateway ${fmt(r.gatewayDelayMs.p50, 0)} / ${fmt(r.gatewayDelayMs.p99, 0)} ms, pass-through ${fmt(r.passThroughDelayMs.p50, 0)} / ${fmt(r.passThroughDelayMs.p99, 0)} ms`, '', '']);
+    if (r.cpu) {
+      rows.push([
+        `(c) context: CPU per span, every thread (pass-through / gateway), decisionWaitMs ${r.decisionWaitMs}`,
+        `gateway ${fmt(r.cpu.gatewayUsPerSpan, 1)} µs, pass-through ${fmt(r.cpu.passThroughUsPerSpan, 1)} µs (a core's worth: ${fmt(1e6 / r.cpu.gatewayUsPerSpan, 0)} vs ${fmt(1e6 / r.cpu.passThroughUsPerSpan, 0)} spans/s); main thread alone ${fmt(r.cpu.mainThread.gatewayUsPerSpan, 1)} vs ${fmt(r.cpu.mainThread.passThroughUsPerSpan, 1)} µs (${fmt(r.cpu.mainThread.ratio)})`,
+        fmt(r.cpu.ratio),
+        '',
+      ]);
+    }
   }
   const anchor = c?.collector;
   const first = c?.results[0];
