@@ -10,6 +10,15 @@ export const DEFAULT_MAX_CONTENT_CHARS = 8 * 1024;
 /** Default of the `maxNameChars` option: names and ids (tool, agent, model, ...) longer than this are not read. */
 export const DEFAULT_MAX_NAME_CHARS = 1024;
 
+/**
+ * `value` when it is a non-empty string of at most `maxNameChars` characters,
+ * else undefined: the one rule for names and ids that become keys of state,
+ * maps and metric labels, wherever they are read.
+ */
+export function boundedName(value: unknown, maxNameChars: number): string | undefined {
+  return typeof value === 'string' && value !== '' && value.length <= maxNameChars ? value : undefined;
+}
+
 const NONE: readonly string[] = Object.freeze([]);
 /** Strings inside a skimmed (over-limit) JSON value longer than this are stepped over, not decoded. */
 const SKIM_STRING_CHARS = 256;
@@ -145,10 +154,9 @@ export class AttributeReader {
 
   /** `value` as a name (non-empty, at most `maxNameChars`; longer: recorded as limited under `key`), from wherever it was read. */
   name(value: string | undefined, key: string): string | undefined {
-    if (value === undefined || value === '') return undefined;
-    if (value.length <= this.maxNameChars) return value;
-    this.markLimited(key);
-    return undefined;
+    const bounded = boundedName(value, this.maxNameChars);
+    if (bounded === undefined && value !== undefined && value !== '') this.markLimited(key);
+    return bounded;
   }
 
   /** The first of two or three keys that holds a string (current name first, deprecated after); fixed arity, so no array per call. */

@@ -12,6 +12,7 @@ import { TriageMetrics } from '../emit/triage-metrics.js';
 import { InstrumentationHealth } from '../health/instrumentation-health.js';
 import type { ConventionAdapter, TurnStart } from '../normalize/adapter.js';
 import { DEFAULT_ADAPTERS, adapterFor } from '../normalize/adapters.js';
+import { boundedName } from '../normalize/attribute-reader.js';
 import { viewOf } from '../normalize/normalize-span.js';
 import { ContentDigestMemo } from '../normalize/content-digest-memo.js';
 import type { SpanView } from '../normalize/span-view.js';
@@ -496,13 +497,9 @@ function resolvePersistence(state: ResolvedOptions['state'], clock: () => number
 
 /** What a span says at start, without a name or id over `maxNameChars` (counted when the span ends, as the view reads it). */
 function boundedTurnStart(start: TurnStart | undefined, maxNameChars: number): TurnStart | undefined {
-  if (start === undefined || (within(start.agentName, maxNameChars) && within(start.agentVersion, maxNameChars) && within(start.conversationId, maxNameChars))) {
-    return start;
-  }
-  const bounded = (value: string | undefined): string | undefined => (within(value, maxNameChars) ? value : undefined);
-  return { agentName: bounded(start.agentName), agentVersion: bounded(start.agentVersion), conversationId: bounded(start.conversationId) };
-}
-
-function within(name: string | undefined, maxNameChars: number): boolean {
-  return name === undefined || name.length <= maxNameChars;
+  if (start === undefined) return undefined;
+  const agentName = boundedName(start.agentName, maxNameChars);
+  const agentVersion = boundedName(start.agentVersion, maxNameChars);
+  const conversationId = boundedName(start.conversationId, maxNameChars);
+  return agentName === start.agentName && agentVersion === start.agentVersion && conversationId === start.conversationId ? start : { agentName, agentVersion, conversationId };
 }

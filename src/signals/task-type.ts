@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
+import { boundedName, DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
 import type { TurnView } from '../turns/turn-view.js';
 
 /**
@@ -9,7 +9,7 @@ import type { TurnView } from '../turns/turn-view.js';
 export function taskTypeOf(turn: TurnView, attribute: string | undefined, maxNameChars = DEFAULT_MAX_NAME_CHARS): string | undefined {
   if (attribute !== undefined) {
     const value = turn.root?.attributes[attribute];
-    if (typeof value === 'string' && value !== '' && value.length <= maxNameChars) return value;
+    if (typeof value === 'string') return boundedName(value, maxNameChars) ?? turn.agentName;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   }
   return turn.agentName;

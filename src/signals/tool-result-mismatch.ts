@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
+import { boundedName, DEFAULT_MAX_NAME_CHARS } from '../normalize/attribute-reader.js';
 import { sha256Of } from '../normalize/content-hash.js';
 import { isFailed } from '../normalize/span-view.js';
 import { JoinedKeys } from '../state/joined-keys.js';
@@ -124,6 +124,5 @@ export function createToolResultMismatchSignal(options: ToolResultMismatchOption
 
 /** A precomputed hash: a non-empty string of at most `maxNameChars` (it is part of a state key); else none. */
 function hashAttribute(span: SpanView, key: string, maxNameChars: number): string | undefined {
-  const value = span.attributes[key];
-  return typeof value === 'string' && value !== '' && value.length <= maxNameChars ? value : undefined;
+  return boundedName(span.attributes[key], maxNameChars);
 }
