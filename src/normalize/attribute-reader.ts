@@ -195,8 +195,9 @@ export class AttributeReader {
     if (value === undefined) return undefined;
     if (typeof value === 'string') return value.length > this.maxNameChars ? this._overLimit(key) : [value];
     if (Array.isArray(value)) {
-      const names = value.filter((v): v is string => typeof v === 'string');
-      return names.every(v => v.length <= this.maxNameChars) ? names : this._overLimit(key, names);
+      const names = value.filter(isString);
+      for (const name of names) if (name.length > this.maxNameChars) return this._overLimit(key, names);
+      return names;
     }
     this.markMalformed(key);
     return undefined;
@@ -264,4 +265,8 @@ function withoutId(call: PlannedToolCall): PlannedToolCall {
       return call.argsHash;
     },
   };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
