@@ -24,6 +24,15 @@ function post(body: Uint8Array): Promise<Response> {
   return fetch(`${present(gateway, 'gateway').url}/v1/traces`, { method: 'POST', headers: PROTOBUF, body });
 }
 
+/** Posts `spans` as one OTLP/protobuf request of up to 64 MB to a gateway forwarding to a receiver; what the receiver got once the gateway shut down. */
+async function forwardedOneRequest(spans: Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0]): Promise<ReturnType<typeof receivedSpans>> {
+  receiver = await startOtlpReceiver();
+  gateway = await startTestGateway({ limits: { maxRequestBytes: 64 * MB }, forward: { endpoint: `${receiver.url}/v1/traces` } });
+  expect((await post(present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body'))).status).toBe(200);
+  await gateway.shutdown();
+  return receivedSpans(receiver.requests);
+}
+
 describe('gateway: large requests cost bounded work and lose nothing', () => {
   it('takes a 100,000-span request when its limits allow it and forwards every span exactly once', async () => {
     const spans = recordSpans(tracer => {
@@ -79,11 +88,7 @@ describe('gateway: large requests cost bounded work and lose nothing', () => {
         .end();
       root.end();
     });
-    receiver = await startOtlpReceiver();
-    gateway = await startTestGateway({ limits: { maxRequestBytes: 64 * MB }, forward: { endpoint: `${receiver.url}/v1/traces` } });
-    expect((await post(present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body'))).status).toBe(200);
-    await gateway.shutdown();
-    const forwarded = receivedSpans(receiver.requests);
+    const forwarded = await forwardedOneRequest(spans);
     expect(forwarded).toHaveLength(2);
     expect(forwarded.find(s => s.name === 'execute_tool read')?.attributes['gen_ai.tool.call.result']).toBe(big);
     expect(forwarded.find(s => s.name === 'invoke_agent reader')?.attributes['agent_triage.turn.outcome']).toBe('ok');
@@ -99,11 +104,7 @@ describe('gateway: large requests cost bounded work and lose nothing', () => {
       llm.end();
       root.end();
     });
-    receiver = await startOtlpReceiver();
-    gateway = await startTestGateway({ limits: { maxRequestBytes: 64 * MB }, forward: { endpoint: `${receiver.url}/v1/traces` } });
-    expect((await post(present(ProtobufTraceSerializer.serializeRequest(spans), 'protobuf body'))).status).toBe(200);
-    await gateway.shutdown();
-    const forwarded = receivedSpans(receiver.requests);
+    const forwarded = await forwardedOneRequest(spans);
     expect(forwarded).toHaveLength(2);
     const llm = present(forwarded.find(s => s.name === 'chat m'), 'the LLM step');
     expect(llm.status.message).toBe(message);
