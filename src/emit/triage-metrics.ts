@@ -53,7 +53,7 @@ export class TriageMetrics {
       meter,
       'agent_triage.attributes.limited',
       '{attribute}',
-      'Content attributes over maxContentChars: judged on a bounded sample (digests) or skimmed (planned calls), never read whole; names and ids over maxNameChars: not read.',
+      'Content attributes over maxContentChars: judged on a bounded sample (digests) or skimmed (planned calls), never read whole; status and exception messages over maxContentChars: cut; names and ids over maxNameChars: not read (span names: cut).',
       this.contentLimited,
     );
     publishCounter(meter, 'agent_triage.turns.evicted', '{turn}', 'Turns decided on partial data: evicted at the in-flight limit, on orphan timeout or shutdown, or truncated.', this.evicted);

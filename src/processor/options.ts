@@ -64,18 +64,23 @@ export interface AgentTriageSpanProcessorOptions {
   /**
    * Content attributes (tool arguments and results, output messages) longer
    * than this are not parsed whole: digests cover their length and first and
-   * last KiB, planned calls are read with long strings stepped over. Counted
-   * in `agent_triage.attributes.limited`. The default value is 8192.
+   * last KiB, planned calls are read with long strings stepped over; of a
+   * longer status or exception message only the first this many characters
+   * are read. Counted in `agent_triage.attributes.limited`. The default value
+   * is 8192.
    */
   maxContentChars?: number;
   /**
    * Names and ids read from spans (tool, agent, model and provider names,
-   * conversation and tool call ids, service name, finish reasons, task types,
-   * precomputed hashes) longer than this are not read: they would become keys
-   * of state, maps and metric labels. The span is judged without them and
-   * forwarded untouched; counted in `agent_triage.attributes.limited` (task
-   * types and hashes: not counted). `recordFeedback` with a longer agent name
-   * is refused and counted as malformed. The default value is 1024.
+   * conversation and tool call ids, the names and ids of planned tool calls,
+   * service name, finish reasons, task types, precomputed hashes) longer than
+   * this are not read: they would become keys of state, maps and metric
+   * labels. The span is judged without them (a planned call whose tool name is
+   * not read is left out) and forwarded untouched; counted in
+   * `agent_triage.attributes.limited` (task types and hashes: not counted). A
+   * span's own name, shown in replay fixtures, is cut to this length.
+   * `recordFeedback` with a longer agent name is refused and counted as
+   * malformed. The default value is 1024.
    */
   maxNameChars?: number;
   /** Where stateful signals keep baselines and memories across restarts. */
